@@ -1,0 +1,27 @@
+import { requestId } from 'hono/request-id';
+import pkg from '../package.json' with { type: 'json' };
+import type { DepsResolver } from './deps.ts';
+import { limitBody } from './http/body-limit.middleware.ts';
+import { createRouter } from './http/create-router.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { createNotFoundHandler } from './http/not-found.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { requestContext } from './http/request-context.middleware.ts';
+import { mountRoutes } from './routes.ts';
+
+export const APP_VERSION = pkg.version;
+
+/** Builds the whole API. The same app runs on Node and workerd; only `resolveDeps` differs. */
+export function createApp(resolveDeps: DepsResolver) {
+  const app = createRouter();
+  app.use(requestId({ limitLength: 128 }));
+  app.use(requestContext({ resolveDeps }));
+  app.use(limitBody());
+  mountRoutes(app);
+  registerOpenApi(app, APP_VERSION);
+  app.onError(errorHandler);
+  app.notFound(createNotFoundHandler(() => app.routes));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

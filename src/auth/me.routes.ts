@@ -1,0 +1,23 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { authErrorResponses } from '../http/openapi.ts';
+import { authenticated } from './auth.middleware.ts';
+
+export const meSchema = z
+  .object({
+    id: z.string().openapi({ example: 'alice' }),
+    role: z.enum(['user', 'admin']),
+    plan: z.string().openapi({ example: 'free' }),
+  })
+  .openapi('Me');
+
+export const me = createRoute({
+  method: 'get',
+  path: '/me',
+  tags: ['account'],
+  summary: 'The authenticated caller',
+  ...authenticated(),
+  responses: {
+    200: { description: 'The caller', content: { 'application/json': { schema: meSchema } } },
+    ...authErrorResponses,
+  },
+});

@@ -1,0 +1,2 @@
+// The drizzle schema: one file per capability under tables/, re-exported here for drizzle-kit and the client.
+export * from './tables/users.ts';

@@ -1,0 +1,23 @@
+import type { PrincipalCache } from './auth/resolve-principal.ts';
+import type { TokenVerifier } from './auth/token-verifier.ts';
+import type { Config } from './config/schema.ts';
+import type { Database } from './db/database.ts';
+import type { LlmClient } from './llm/llm-client.ts';
+import type { Logger } from './observability/logger.ts';
+
+/** Everything the app needs from its runtime, built by an entry point and handed to createApp. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  llm: LlmClient;
+  tokens: TokenVerifier;
+  principalCache: PrincipalCache;
+  now: () => Date;
+}
+
+/**
+ * How the app obtains its deps for a request. Node builds them once; Workers reuse
+ * isolate-wide parts and open a database client per request (workerd forbids sharing sockets).
+ */
+export type DepsResolver = (env: unknown) => Deps;

@@ -1,0 +1,59 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env.ts';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem.ts';
+
+const problem = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+});
+
+/** Error responses shared by every route; spread into each createRoute's `responses`. */
+export const errorResponses = {
+  400: problem('Malformed request or invalid fields'),
+  500: problem('Unexpected server error'),
+} as const;
+
+/** Error responses of routes behind authentication. */
+export const authErrorResponses = {
+  ...errorResponses,
+  401: problem('Missing, malformed, expired or otherwise invalid bearer token'),
+  403: problem('The caller lacks the required role'),
+} as const;
+
+export const problemResponses = {
+  404: problem('Not found, or not visible to the caller'),
+  409: problem('Conflict with the current state'),
+  413: problem('Request body too large'),
+  415: problem('Unsupported Content-Type'),
+  422: problem('Semantically invalid request'),
+  429: problem('Rate limit exceeded'),
+  502: problem('The model provider failed'),
+  503: problem('A dependency is unavailable'),
+} as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];
+
+/** Registers the security scheme and serves the OpenAPI 3.1 document at /openapi.json. */
+export function registerOpenApi(app: OpenAPIHono<AppEnv>, version: string): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'HS256 with JWT_SECRET, or RS/ES keys from JWT_JWKS_URL. `sub` is the user id, `role` is user or admin.',
+  });
+  app.doc31('/openapi.json', openApiInfo(version));
+}
+
+export function openApiInfo(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cairn',
+      version,
+      description:
+        'Edge-first AI backend: structured LLM gateway, RAG on Postgres + pgvector, tool-calling agents. Errors are RFC 9457 problem+json.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+  };
+}

@@ -1,0 +1,88 @@
+export type JsonSchema = Record<string, unknown>;
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text of the arguments, exactly as the model produced it. */
+  arguments: string;
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'user'; content: string }
+  | { role: 'assistant'; content: string | null; toolCalls?: ToolCall[] }
+  | { role: 'tool'; content: string; toolCallId: string };
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  parameters: JsonSchema;
+}
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema: JsonSchema; strict?: boolean };
+
+export interface ChatRequest {
+  model?: string;
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: 'auto' | 'none' | 'required' | { name: string };
+  responseFormat?: ResponseFormat;
+  temperature?: number;
+  maxTokens?: number;
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens?: number;
+  reasoningTokens?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface ChatResponse {
+  id: string;
+  model: string;
+  content: string | null;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+  /** Null when the provider reported none; callers then count tokens themselves. */
+  usage: TokenUsage | null;
+}
+
+export type ChatStreamEvent =
+  | { type: 'delta'; content: string }
+  | { type: 'tool_call_delta'; index: number; id?: string; name?: string; arguments?: string }
+  | { type: 'done'; id: string; model: string; finishReason: FinishReason; usage: TokenUsage | null };
+
+export interface EmbedRequest {
+  model?: string;
+  texts: string[];
+  signal?: AbortSignal;
+}
+
+export interface EmbedResponse {
+  model: string;
+  vectors: number[][];
+  usage: { inputTokens: number } | null;
+}
+
+export interface ModelInfo {
+  id: string;
+  kind: 'chat' | 'embedding';
+}
+
+/** A model provider: chat (optionally streamed) and embeddings behind one interface. */
+export interface LlmClient {
+  readonly provider: 'local' | 'openai';
+  readonly chatModel: string;
+  readonly embeddingModel: string;
+  readonly embeddingDimensions: number;
+  chat(request: ChatRequest): Promise<ChatResponse>;
+  chatStream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
+  embed(request: EmbedRequest): Promise<EmbedResponse>;
+  models(): ModelInfo[];
+}

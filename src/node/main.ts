@@ -1,0 +1,39 @@
+import { serve } from '@hono/node-server';
+import { createApp } from '../app.ts';
+import { buildDeps } from '../build-deps.ts';
+import { ConfigError } from '../config/load-config.ts';
+import { createLogger } from '../observability/logger.ts';
+import { startupBanner } from './banner.ts';
+import { loadNodeConfig } from './node-config.ts';
+import { openDatabase } from './open-database.ts';
+
+const started = performance.now();
+const { config, generatedSecret } = await loadNodeConfig(process.env).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+});
+const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.stdout.write(`${line}\n`) });
+const database = await openDatabase(config);
+// The embedded database migrates itself; a shared PostgreSQL is migrated by `npm run db:migrate`.
+if (database.kind === 'pglite') await database.migrate();
+const deps = buildDeps({ config, logger, db: database.db });
+const app = createApp(() => deps);
+
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {
+  logger.info('listening', { port: config.PORT, host: config.HOST, database: database.kind });
+  if (generatedSecret) {
+    startupBanner(config, performance.now() - started).then((text) => process.stderr.write(`${text}\n`));
+  }
+});
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting down', { signal });
+  server.close(() => database.close().finally(() => process.exit(0)));
+  setTimeout(() => process.exit(1), 10_000).unref();
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,0 +1,59 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../db/database.ts';
+import * as schema from '../db/schema.ts';
+
+export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, '../../drizzle');
+
+/** An open database with what only its owner may do: migrate and close. */
+export interface DatabaseHandle {
+  kind: 'pglite' | 'postgres';
+  db: Database;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** postgres.js with a bounded pool; `url` defaults to DATABASE_URL. */
+export function openPostgres(config: Config, url = config.DATABASE_URL!): DatabaseHandle {
+  const client = postgres(url, {
+    max: config.DB_POOL_MAX,
+    idle_timeout: config.DB_IDLE_TIMEOUT_S,
+    connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+    onnotice: () => {},
+  });
+  const db = drizzlePostgres(client, { schema });
+  return {
+    kind: 'postgres',
+    db,
+    migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/** Embedded PostgreSQL (PGlite + pgvector); `dataDir` undefined keeps it in memory. */
+export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create({ dataDir, extensions: { vector } });
+  const db = drizzlePglite(client, { schema });
+  return {
+    kind: 'pglite',
+    db,
+    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+/** DATABASE_URL selects PostgreSQL; otherwise the embedded database under DATA_DIR. */
+export function openDatabase(config: Config): Promise<DatabaseHandle> {
+  return config.DATABASE_URL
+    ? Promise.resolve(openPostgres(config))
+    : openPglite(path.join(config.DATA_DIR, 'pglite'));
+}
