@@ -1,7 +1,6 @@
 import { createPrincipalCache } from './auth/resolve-principal.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
-import type { Database } from './db/database.ts';
 import type { Deps } from './deps.ts';
 import { createLlmClient } from './llm/create-llm-client.ts';
 import type { LlmClient } from './llm/llm-client.ts';
@@ -11,15 +10,13 @@ import type { Logger } from './observability/logger.ts';
 export function buildDeps(options: {
   config: Config;
   logger: Logger;
-  db: Database;
   llm?: LlmClient;
   now?: () => Date;
-}): Deps {
+}): Omit<Deps, 'db'> {
   const { config } = options;
   return {
     config,
     logger: options.logger,
-    db: options.db,
     llm: options.llm ?? createLlmClient(config),
     tokens: createTokenVerifier({
       secret: config.JWT_SECRET,

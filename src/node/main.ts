@@ -17,7 +17,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.
 const database = await openDatabase(config);
 // The embedded database migrates itself; a shared PostgreSQL is migrated by `npm run db:migrate`.
 if (database.kind === 'pglite') await database.migrate();
-const deps = buildDeps({ config, logger, db: database.db });
+const deps = { ...buildDeps({ config, logger }), db: database.db };
 const app = createApp(() => deps);
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {

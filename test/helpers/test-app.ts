@@ -1,0 +1,76 @@
+import { createApp } from '../../src/app.ts';
+import { mintToken } from '../../src/auth/mint-token.ts';
+import type { Role } from '../../src/auth/principal.ts';
+import { buildDeps } from '../../src/build-deps.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import type { Deps } from '../../src/deps.ts';
+import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  logs: Record<string, unknown>[];
+  /** Sends a request through the app in-process (no socket). */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  token(sub: string, role?: Role): Promise<string>;
+  /** Sends a request with a bearer token for `sub`. */
+  as(sub: string, path: string, init?: RequestInit & { role?: Role }): Promise<Response>;
+}
+
+/** Builds the real app over a test database, with a known JWT secret and captured JSON logs. */
+export function createTestApp(
+  database: DatabaseHandle,
+  options: { env?: Record<string, string>; override?: Partial<Deps> } = {},
+): TestApp {
+  const config = loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'debug', ...options.env });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => logs.push(JSON.parse(line)) });
+  const deps: Deps = { ...buildDeps({ config, logger }), db: database.db, ...options.override };
+  const app = createApp(() => deps);
+  const request = async (path: string, init?: RequestInit) => app.request(path, init);
+  const token = (sub: string, role: Role = 'user') =>
+    mintToken({
+      secret: TEST_JWT_SECRET,
+      sub,
+      role,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+  return {
+    app,
+    deps,
+    logs,
+    request,
+    token,
+    async as(sub, path, init = {}) {
+      const { role, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      headers.set('Authorization', `Bearer ${await token(sub, role)}`);
+      return request(path, { ...rest, headers });
+    },
+  };
+}
+
+/** Asserts an RFC 9457 body and returns it. */
+export async function expectProblem(response: Response, status: number) {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
+    throw new Error(`expected problem+json, got ${response.headers.get('content-type')}: ${text}`);
+  }
+  const body = JSON.parse(text) as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    request_id: string;
+    errors?: { pointer: string; detail: string }[];
+  };
+  if (body.status !== status || !body.type || !body.title || !body.request_id) {
+    throw new Error(`incomplete problem body: ${text}`);
+  }
+  return body;
+}

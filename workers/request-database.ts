@@ -1,0 +1,17 @@
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import type { Database } from '../src/db/database.ts';
+import * as schema from '../src/db/schema.ts';
+import type { Env } from './env.ts';
+
+/**
+ * A database client for one request. workerd forbids reusing a socket across requests,
+ * so each request opens its own single-connection client (Hyperdrive pools behind it).
+ * It is never ended explicitly: `sql.end()` on workerd leaves an unhandled rejection.
+ */
+export function requestDatabase(env: Env): Database {
+  const url = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
+  if (!url) throw new Error('Set DATABASE_URL or bind HYPERDRIVE: cairn on Workers needs PostgreSQL.');
+  const client = postgres(url, { max: 1, prepare: false, fetch_types: false, onnotice: () => {} });
+  return drizzle(client, { schema });
+}
