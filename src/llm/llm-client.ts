@@ -23,6 +23,13 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema: JsonSchema; strict?: boolean };
 
+/** Who a model call is made for; the accounting wrapper stores usage under it. */
+export interface CallMeta {
+  requestId?: string;
+  userId?: string;
+  route?: string;
+}
+
 export interface ChatRequest {
   model?: string;
   messages: ChatMessage[];
@@ -32,6 +39,7 @@ export interface ChatRequest {
   temperature?: number;
   maxTokens?: number;
   signal?: AbortSignal;
+  meta?: CallMeta;
 }
 
 export interface TokenUsage {
@@ -62,6 +70,7 @@ export interface EmbedRequest {
   model?: string;
   texts: string[];
   signal?: AbortSignal;
+  meta?: CallMeta;
 }
 
 export interface EmbedResponse {
