@@ -44,7 +44,7 @@ _cairn_ensure_node() {
       ;;
   esac
 
-  dir=${CAIRN_NODE_DIR:-$HOME/.cache/cairn/node22}
+  dir=${CAIRN_NODE_DIR:-${HOME:-~}/.cache/cairn/node22}
   [[ $dir == /* ]] || dir="$PWD/$dir"
   bindir="$dir/node_modules/$pkg/bin"
 
