@@ -33,8 +33,7 @@ export const problemResponses = {
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
-/** Registers the security scheme and serves the OpenAPI 3.1 document at /openapi.json. */
-export function registerOpenApi(app: OpenAPIHono<AppEnv>, version: string): void {
+export function registerSecurityScheme(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
@@ -42,6 +41,11 @@ export function registerOpenApi(app: OpenAPIHono<AppEnv>, version: string): void
     description:
       'HS256 with JWT_SECRET, or RS/ES keys from JWT_JWKS_URL. `sub` is the user id, `role` is user or admin.',
   });
+}
+
+/** Registers the security scheme and serves the OpenAPI 3.1 document at /openapi.json. */
+export function registerOpenApi(app: OpenAPIHono<AppEnv>, version: string): void {
+  registerSecurityScheme(app);
   app.doc31('/openapi.json', openApiInfo(version));
 }
 

@@ -1,0 +1,107 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireAuth, requireRole } from '../../../src/auth/auth.middleware.ts';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { openTestDatabase } from '../../helpers/databases.ts';
+import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+
+// A route that exists only in this test, to exercise body handling end to end.
+const echo = createRoute({
+  method: 'post',
+  path: '/__test/echo',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ name: z.string().min(1), tags: z.array(z.string()).max(2), 'a/b': z.number().optional() }),
+        },
+      },
+    },
+  },
+  responses: { 200: { description: 'echo' } },
+});
+
+describe('HTTP conventions', () => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  const post = (body: BodyInit, contentType = 'application/json') =>
+    t.request('/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    t = createTestApp(database, { env: { BODY_LIMIT_BYTES: '2048' } });
+    t.app.openapi(echo, (c) => c.json(c.req.valid('json'), 200));
+    t.app.get('/__test/boom', () => {
+      throw new Error('database password=hunter2 exploded');
+    });
+    t.app.get('/__test/admin', requireAuth(), requireRole('admin'), (c) => c.json({ ok: true }));
+  });
+  afterAll(() => database.close());
+
+  it('accepts a valid body', async () => {
+    const res = await post(JSON.stringify({ name: 'x', tags: ['a'] }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ name: 'x', tags: ['a'] });
+  });
+
+  it('404 problem for an unknown path', async () => {
+    const body = await expectProblem(await t.request('/nowhere'), 404);
+    expect(body.type).toBe('urn:cairn:problem:not-found');
+  });
+
+  it('405 problem with Allow for a known path and wrong method', async () => {
+    const res = await t.request('/health', { method: 'DELETE' });
+    await expectProblem(res, 405);
+    expect(res.headers.get('allow')).toBe('GET');
+  });
+
+  it('400 problem for malformed JSON', async () => {
+    const body = await expectProblem(await post('{"name":'), 400);
+    expect(body.detail).toMatch(/Malformed JSON/);
+  });
+
+  it('415 problem for a wrong content type', async () => {
+    await expectProblem(await post('name=x', 'text/plain'), 415);
+  });
+
+  it('413 problem for a body over the configured limit', async () => {
+    const body = await expectProblem(await post(JSON.stringify({ name: 'x'.repeat(5000), tags: [] })), 413);
+    expect(body.detail).toContain('2048');
+  });
+
+  it('400 problem with a JSON pointer per invalid field', async () => {
+    const body = await expectProblem(await post(JSON.stringify({ name: '', tags: ['a', 'b', 'c'], 'a/b': 'x' })), 400);
+    const pointers = body.errors?.map((e) => e.pointer).sort();
+    expect(pointers).toEqual(['/body/a~1b', '/body/name', '/body/tags']);
+  });
+
+  it('400 problem for a missing body', async () => {
+    const res = await t.request('/__test/echo', { method: 'POST' });
+    const body = await expectProblem(res, 400);
+    expect(body.errors?.length).toBeGreaterThan(0);
+  });
+
+  it('500 problem without internals for an unexpected error, logged with the request id', async () => {
+    const res = await t.request('/__test/boom', { headers: { 'X-Request-Id': 'boom-1' } });
+    const body = await expectProblem(res, 500);
+    expect(JSON.stringify(body)).not.toMatch(/hunter2|exploded|\.ts/);
+    expect(body.request_id).toBe('boom-1');
+    const logged = t.logs.find((l) => l.msg === 'unhandled error' && l.request_id === 'boom-1');
+    expect(logged).toBeDefined();
+  });
+
+  it('generates a request id when none or an unsafe one is sent', async () => {
+    const generated = await t.request('/health');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const unsafe = await t.request('/health', { headers: { 'X-Request-Id': 'bad id<script>' } });
+    expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const tooLong = await t.request('/health', { headers: { 'X-Request-Id': 'a'.repeat(200) } });
+    expect(tooLong.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('403 problem when the role does not suffice, 200 for admin', async () => {
+    await expectProblem(await t.as('user1', '/__test/admin'), 403);
+    expect((await t.as('root1', '/__test/admin', { role: 'admin' })).status).toBe(200);
+  });
+});

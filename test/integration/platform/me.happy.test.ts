@@ -1,0 +1,46 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+describe.each(databaseKinds)('GET /me on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it('returns the caller and creates the user on first sight', async () => {
+    const res = await t.as('alice', '/me');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: 'alice', role: 'user', plan: 'free' });
+    const rows = await database.db.execute(sql`select id, role, plan from users where id = 'alice'`);
+    expect(JSON.stringify(rows)).toContain('alice');
+  });
+
+  it('reports the admin role and the stored plan', async () => {
+    await t.as('boss', '/me', { role: 'admin' });
+    await database.db.execute(sql`update users set plan = 'pro' where id = 'boss'`);
+    t.deps.principalCache.clear();
+    const res = await t.as('boss', '/me', { role: 'admin' });
+    expect(await res.json()).toEqual({ id: 'boss', role: 'admin', plan: 'pro' });
+  });
+
+  it('keeps one user row across concurrent first requests', async () => {
+    const responses = await Promise.all(Array.from({ length: 8 }, () => t.as('carol', '/me')));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const rows = await database.db.execute(sql`select count(*)::int as n from users where id = 'carol'`);
+    expect(JSON.stringify(rows)).toContain('"n":1');
+  });
+
+  it('echoes a sane X-Request-Id and logs the request with the user id', async () => {
+    const res = await t.as('dave', '/me', { headers: { 'X-Request-Id': 'trace-123' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    const line = t.logs.find((l) => l.msg === 'request' && l.request_id === 'trace-123');
+    expect(line).toMatchObject({ route: '/me', status: 200, user_id: 'dave' });
+    expect(typeof line?.latency_ms).toBe('number');
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+describe.each(databaseKinds)('system routes on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it('GET /health is 200 ok', async () => {
+    const res = await t.request('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready reports every check ok', async () => {
+    const res = await t.request('/ready');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = await res.json();
+    expect(body).toMatchObject({
+      status: 'ready',
+      checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, llm: { status: 'ok' } },
+    });
+  });
+
+  it('GET /openapi.json is OpenAPI 3.1 with the bearer scheme and problem schema', async () => {
+    const res = await t.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = await res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.schemas.Problem.properties).toHaveProperty('request_id');
+    expect(doc.paths['/me'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths['/me'].get.responses['401'].content).toHaveProperty(['application/problem+json']);
+    expect(doc.paths['/health'].get.security).toBeUndefined();
+  });
+
+  it('GET /docs serves the interactive reference', async () => {
+    const res = await t.request('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    const html = await res.text();
+    expect(html).toContain('/openapi.json');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+});

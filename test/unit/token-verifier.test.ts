@@ -1,0 +1,123 @@
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/auth/mint-token.ts';
+import { createTokenVerifier } from '../../src/auth/token-verifier.ts';
+import { AppError } from '../../src/errors.ts';
+
+const secret = 'unit-test-secret-that-is-long-enough-1234';
+const verifier = createTokenVerifier({ secret, clockSkewSeconds: 30 });
+const encode = (s: string) => new TextEncoder().encode(s);
+
+async function rejects(promise: Promise<unknown>, detail: RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).status).toBe(401);
+  expect((error as AppError).message).toMatch(detail);
+}
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('token verifier (HS256)', () => {
+  it('accepts a valid token and defaults the role to user', async () => {
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(encode(secret));
+    expect(await verifier.verify(token)).toEqual({ sub: 'alice', role: 'user' });
+  });
+
+  it('rejects an expired token beyond the clock skew', async () => {
+    const past = Math.floor(Date.now() / 1000) - 120;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime(past)
+      .sign(encode(secret));
+    await rejects(verifier.verify(token), /expired/);
+  });
+
+  it('tolerates an expiry within the clock skew', async () => {
+    const justNow = Math.floor(Date.now() / 1000) - 5;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime(justNow)
+      .sign(encode(secret));
+    expect((await verifier.verify(token)).sub).toBe('alice');
+  });
+
+  it('rejects a token not yet valid (nbf)', async () => {
+    const future = Math.floor(Date.now() / 1000) + 600;
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setNotBefore(future)
+      .setExpirationTime(future + 60)
+      .sign(encode(secret));
+    await rejects(verifier.verify(token), /nbf/);
+  });
+
+  it('rejects a token signed with another key', async () => {
+    const token = await mintToken({ secret: 'another-secret-that-is-long-enough-123456', sub: 'mallory', role: 'admin' });
+    await rejects(verifier.verify(token), /signature/);
+  });
+
+  it('rejects alg "none"', async () => {
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', role: 'admin', exp: 9999999999 })}.`;
+    await rejects(verifier.verify(token), /algorithm|malformed/);
+  });
+
+  it('rejects a token without exp', async () => {
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(encode(secret));
+    await rejects(verifier.verify(token), /exp/);
+  });
+
+  it('rejects an unknown role', async () => {
+    const token = await new SignJWT({ role: 'root' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime('1h')
+      .sign(encode(secret));
+    await rejects(verifier.verify(token), /role/);
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const strict = createTokenVerifier({ secret, issuer: 'cairn', audience: 'api', clockSkewSeconds: 0 });
+    const good = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'cairn', audience: 'api' });
+    expect((await strict.verify(good)).sub).toBe('a');
+    const wrongIssuer = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'evil', audience: 'api' });
+    await rejects(strict.verify(wrongIssuer), /iss/);
+    const wrongAudience = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'cairn', audience: 'web' });
+    await rejects(strict.verify(wrongAudience), /aud/);
+  });
+
+  it('rejects garbage', async () => {
+    await rejects(verifier.verify('not.a.jwt'), /malformed/);
+  });
+});
+
+describe('token verifier (JWKS)', () => {
+  it('accepts RS256 from the key set and refuses HS256 signed with the public key (algorithm confusion)', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
+    const jwksVerifier = createTokenVerifier({ jwks: createLocalJWKSet({ keys: [jwk] }), clockSkewSeconds: 0 });
+
+    const rs = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('svc')
+      .setExpirationTime('1h')
+      .sign(privateKey);
+    expect(await jwksVerifier.verify(rs)).toEqual({ sub: 'svc', role: 'admin' });
+
+    const confused = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setSubject('mallory')
+      .setExpirationTime('1h')
+      .sign(encode(JSON.stringify(jwk)));
+    await rejects(jwksVerifier.verify(confused), /algorithm/);
+  });
+});
