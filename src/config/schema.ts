@@ -11,7 +11,7 @@ const int = (def: number, min: number, max: number) => z.coerce.number().int().m
 /** Every setting cairn knows, with its default; the README table and .env.example mirror this. */
 export const configSchema = z
   .object({
-    PORT: int(8787, 1, 65535),
+    PORT: int(8787, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),

@@ -20,10 +20,12 @@ if (database.kind === 'pglite') await database.migrate();
 const deps = { ...buildDeps({ config, logger }), db: database.db };
 const app = createApp(() => deps);
 
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => {
-  logger.info('listening', { port: config.PORT, host: config.HOST, database: database.kind });
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
+  logger.info('listening', { port, host: config.HOST, database: database.kind });
   if (generatedSecret) {
-    startupBanner(config, performance.now() - started).then((text) => process.stderr.write(`${text}\n`));
+    startupBanner({ ...config, PORT: port }, performance.now() - started).then((text) =>
+      process.stderr.write(`${text}\n`),
+    );
   }
 });
 
