@@ -19,7 +19,8 @@ try {
   const role = values.role as (typeof roles)[number];
   if (!values.sub) throw new Error('--sub is required, e.g. npm run token -- --sub alice --role admin');
   if (!roles.includes(role)) throw new Error(`--role must be one of ${roles.join(', ')}`);
-  if (!config.JWT_SECRET && config.JWT_JWKS_URL) throw new Error('JWT_JWKS_URL is set: tokens come from your identity provider.');
+  if (!config.JWT_SECRET && config.JWT_JWKS_URL)
+    throw new Error('JWT_JWKS_URL is set: tokens come from your identity provider.');
   const secret = config.JWT_SECRET ?? (await ensureJwtSecret(config.DATA_DIR)).secret;
   const token = await mintToken({
     secret,

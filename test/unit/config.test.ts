@@ -28,7 +28,9 @@ describe('loadConfig', () => {
 
   it('requires a key or base URL for the openai provider', () => {
     expect(() => loadConfig({ LLM_PROVIDER: 'openai' })).toThrow(/OPENAI_API_KEY/);
-    expect(loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:9/v1' }).LLM_PROVIDER).toBe('openai');
+    expect(loadConfig({ LLM_PROVIDER: 'openai', LLM_BASE_URL: 'http://127.0.0.1:9/v1' }).LLM_PROVIDER).toBe(
+      'openai',
+    );
   });
 
   it('rejects a short JWT secret', () => {

@@ -16,7 +16,14 @@ describe('logger', () => {
     const { logger, lines } = capture('info');
     logger.child({ request_id: 'r1' }).info('request', { status: 200, latency_ms: 1.5 });
     expect(lines).toEqual([
-      { ts: '2026-01-02T03:04:05.000Z', level: 'info', msg: 'request', request_id: 'r1', status: 200, latency_ms: 1.5 },
+      {
+        ts: '2026-01-02T03:04:05.000Z',
+        level: 'info',
+        msg: 'request',
+        request_id: 'r1',
+        status: 200,
+        latency_ms: 1.5,
+      },
     ]);
   });
 
@@ -31,6 +38,11 @@ describe('logger', () => {
   it('redacts secrets but keeps token counts', () => {
     const { logger, lines } = capture('debug');
     logger.info('call', { authorization: 'Bearer abc', api_key: 'sk-1', tokens_in: 3, tokens_out: 4 });
-    expect(lines[0]).toMatchObject({ authorization: '[redacted]', api_key: '[redacted]', tokens_in: 3, tokens_out: 4 });
+    expect(lines[0]).toMatchObject({
+      authorization: '[redacted]',
+      api_key: '[redacted]',
+      tokens_in: 3,
+      tokens_out: 4,
+    });
   });
 });

@@ -62,7 +62,11 @@ describe('token verifier (HS256)', () => {
   });
 
   it('rejects a token signed with another key', async () => {
-    const token = await mintToken({ secret: 'another-secret-that-is-long-enough-123456', sub: 'mallory', role: 'admin' });
+    const token = await mintToken({
+      secret: 'another-secret-that-is-long-enough-123456',
+      sub: 'mallory',
+      role: 'admin',
+    });
     await rejects(verifier.verify(token), /signature/);
   });
 
@@ -72,7 +76,10 @@ describe('token verifier (HS256)', () => {
   });
 
   it('rejects a token without exp', async () => {
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('alice').sign(encode(secret));
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .sign(encode(secret));
     await rejects(verifier.verify(token), /exp/);
   });
 
@@ -91,7 +98,13 @@ describe('token verifier (HS256)', () => {
     expect((await strict.verify(good)).sub).toBe('a');
     const wrongIssuer = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'evil', audience: 'api' });
     await rejects(strict.verify(wrongIssuer), /iss/);
-    const wrongAudience = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'cairn', audience: 'web' });
+    const wrongAudience = await mintToken({
+      secret,
+      sub: 'a',
+      role: 'user',
+      issuer: 'cairn',
+      audience: 'web',
+    });
     await rejects(strict.verify(wrongAudience), /aud/);
   });
 
@@ -104,7 +117,10 @@ describe('token verifier (JWKS)', () => {
   it('accepts RS256 from the key set and refuses HS256 signed with the public key (algorithm confusion)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' };
-    const jwksVerifier = createTokenVerifier({ jwks: createLocalJWKSet({ keys: [jwk] }), clockSkewSeconds: 0 });
+    const jwksVerifier = createTokenVerifier({
+      jwks: createLocalJWKSet({ keys: [jwk] }),
+      clockSkewSeconds: 0,
+    });
 
     const rs = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'RS256', kid: 'k1' })

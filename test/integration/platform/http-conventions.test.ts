@@ -14,7 +14,11 @@ const echo = createRoute({
       required: true,
       content: {
         'application/json': {
-          schema: z.object({ name: z.string().min(1), tags: z.array(z.string()).max(2), 'a/b': z.number().optional() }),
+          schema: z.object({
+            name: z.string().min(1),
+            tags: z.array(z.string()).max(2),
+            'a/b': z.number().optional(),
+          }),
         },
       },
     },
@@ -71,7 +75,10 @@ describe('HTTP conventions', () => {
   });
 
   it('400 problem with a JSON pointer per invalid field', async () => {
-    const body = await expectProblem(await post(JSON.stringify({ name: '', tags: ['a', 'b', 'c'], 'a/b': 'x' })), 400);
+    const body = await expectProblem(
+      await post(JSON.stringify({ name: '', tags: ['a', 'b', 'c'], 'a/b': 'x' })),
+      400,
+    );
     const pointers = body.errors?.map((e) => e.pointer).sort();
     expect(pointers).toEqual(['/body/a~1b', '/body/name', '/body/tags']);
   });

@@ -38,12 +38,18 @@ describe('GET /me authentication', () => {
   });
 
   it('401 for an expired token', async () => {
-    const body = await expectProblem(await me(`Bearer ${await sign({}, TEST_JWT_SECRET, Math.floor(Date.now() / 1000) - 3600)}`), 401);
+    const body = await expectProblem(
+      await me(`Bearer ${await sign({}, TEST_JWT_SECRET, Math.floor(Date.now() / 1000) - 3600)}`),
+      401,
+    );
     expect(body.detail).toMatch(/expired/);
   });
 
   it('401 for a token signed with the wrong key', async () => {
-    await expectProblem(await me(`Bearer ${await sign({}, 'some-other-secret-that-is-32-chars-long!!')}`), 401);
+    await expectProblem(
+      await me(`Bearer ${await sign({}, 'some-other-secret-that-is-32-chars-long!!')}`),
+      401,
+    );
   });
 
   it('401 for alg none, even claiming admin', async () => {
