@@ -74,3 +74,7 @@ export async function expectProblem(response: Response, status: number) {
   }
   return body;
 }
+
+/** A response body for assertions; tests index into it freely. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
+export const readJson = (response: Response): Promise<any> => response.json();

@@ -29,7 +29,7 @@ const echo = createRoute({
 describe('HTTP conventions', () => {
   let database: DatabaseHandle;
   let t: TestApp;
-  const post = (body: BodyInit, contentType = 'application/json') =>
+  const post = (body: string, contentType = 'application/json') =>
     t.request('/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
 
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp } from '../../helpers/test-app.ts';
+import { createTestApp, readJson } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('readiness failures on %s', (kind) => {
   let database: DatabaseHandle | undefined;
@@ -18,7 +18,7 @@ describe.each(databaseKinds)('readiness failures on %s', (kind) => {
     );
     const res = await createTestApp(database).request('/ready');
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.status).toBe('not_ready');
     expect(body.checks.database.status).toBe('ok');
     expect(body.checks.migrations).toMatchObject({ status: 'fail' });
@@ -33,7 +33,7 @@ describe.each(databaseKinds)('readiness failures on %s', (kind) => {
     database = undefined;
     const res = await t.request('/ready');
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.checks.database.status).toBe('fail');
     expect(body.checks.migrations.status).toBe('fail');
     expect((await t.request('/health')).status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('system routes on %s', (kind) => {
   let database: DatabaseHandle;
@@ -22,7 +22,7 @@ describe.each(databaseKinds)('system routes on %s', (kind) => {
     const res = await t.request('/ready');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({
       status: 'ready',
       checks: { database: { status: 'ok' }, migrations: { status: 'ok' }, llm: { status: 'ok' } },
@@ -32,7 +32,7 @@ describe.each(databaseKinds)('system routes on %s', (kind) => {
   it('GET /openapi.json is OpenAPI 3.1 with the bearer scheme and problem schema', async () => {
     const res = await t.request('/openapi.json');
     expect(res.status).toBe(200);
-    const doc = await res.json();
+    const doc = await readJson(res);
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.components.schemas.Problem.properties).toHaveProperty('request_id');
