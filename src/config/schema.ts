@@ -31,8 +31,30 @@ export const configSchema = z
     EMBEDDING_DIMENSIONS: int(384, 8, 4096),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     BODY_LIMIT_BYTES: int(1_048_576, 1024, 104_857_600),
+    DOCUMENT_MAX_BYTES: int(10_485_760, 1024, 104_857_600),
+    RAG_CHUNK_SIZE: int(300, 16, 2048),
+    RAG_CHUNK_OVERLAP: int(40, 0, 1024),
+    RAG_EMBED_BATCH_SIZE: int(64, 1, 2048),
+    RAG_SEARCH_TOP_K_MAX: int(50, 1, 500),
+    RAG_SEARCH_CANDIDATES: int(100, 10, 2000),
+    RAG_HNSW_EF_SEARCH: int(100, 10, 1000),
+    RAG_HNSW_MIN_CHUNKS: int(5000, 0, 100_000_000),
+    RAG_CACHE_ENTRIES: int(2000, 0, 1_000_000),
+    RAG_CACHE_TTL_S: int(300, 1, 86_400),
+    RAG_CHAT_TOP_K: int(8, 1, 50),
+    RAG_CHAT_CONTEXT_TOKENS: int(3000, 100, 200_000),
+    RAG_RETIRED_PURGE_DELAY_S: int(300, 0, 604_800),
+    JOB_MAX_ATTEMPTS: int(5, 1, 100),
+    JOB_BACKOFF_BASE_MS: int(1000, 0, 3_600_000),
+    JOB_BACKOFF_MAX_MS: int(300_000, 0, 86_400_000),
+    JOB_CONCURRENCY: int(2, 1, 64),
+    JOB_POLL_INTERVAL_MS: int(1000, 10, 60_000),
+    JOB_LEASE_S: int(120, 5, 3600),
   })
   .superRefine((c, ctx) => {
+    if (c.RAG_CHUNK_OVERLAP >= c.RAG_CHUNK_SIZE) {
+      ctx.addIssue({ code: 'custom', path: ['RAG_CHUNK_OVERLAP'], message: 'must be less than RAG_CHUNK_SIZE' });
+    }
     if (c.LLM_PROVIDER === 'openai' && !c.OPENAI_API_KEY && !c.LLM_BASE_URL) {
       ctx.addIssue({
         code: 'custom',

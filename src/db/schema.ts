@@ -1,2 +1,4 @@
 // The drizzle schema: one file per capability under tables/, re-exported here for drizzle-kit and the client.
 export * from './tables/users.ts';
+export * from './tables/jobs.ts';
+export * from './tables/rag.ts';
