@@ -2,3 +2,4 @@
 export * from './tables/users.ts';
 export * from './tables/jobs.ts';
 export * from './tables/rag.ts';
+export * from './tables/usage.ts';
