@@ -8,6 +8,30 @@ const optionalString = z
 
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+// A setting holding JSON, parsed and then checked against `schema`.
+const jsonSetting = <T extends z.ZodType>(schema: T) =>
+  optionalString
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema.optional());
+
+// USD per million tokens, keyed by model name (see src/llm/pricing).
+const priceOverrides = z.record(
+  z.string().min(1),
+  z.strictObject({
+    input: z.number().min(0),
+    output: z.number().min(0),
+    cached_input: z.number().min(0).optional(),
+  }),
+);
+
 /** Every setting cairn knows, with its default; the README table and .env.example mirror this. */
 export const configSchema = z
   .object({
@@ -29,6 +53,21 @@ export const configSchema = z
     LLM_MODEL: optionalString,
     EMBEDDING_MODEL: optionalString,
     EMBEDDING_DIMENSIONS: int(384, 8, 4096),
+    LLM_TIMEOUT_MS: int(30_000, 100, 600_000),
+    LLM_FIRST_TOKEN_TIMEOUT_MS: int(10_000, 100, 600_000),
+    LLM_MAX_RETRIES: int(2, 0, 10),
+    LLM_RETRY_BASE_DELAY_MS: int(250, 0, 60_000),
+    LLM_RETRY_MAX_DELAY_MS: int(5_000, 0, 120_000),
+    LLM_BREAKER_THRESHOLD: int(5, 1, 1000),
+    LLM_BREAKER_COOLDOWN_MS: int(30_000, 10, 3_600_000),
+    PRICE_OVERRIDES: jsonSetting(priceOverrides),
+    ANALYZE_MAX_ATTEMPTS: int(3, 1, 10),
+    ANALYZE_MAX_TEXT_CHARS: int(20_000, 1, 1_000_000),
+    ANALYZE_MAX_OUTPUT_TOKENS: int(1024, 16, 100_000),
+    ANALYZE_SCHEMA_MAX_BYTES: int(16_384, 256, 1_048_576),
+    ANALYZE_SCHEMA_MAX_DEPTH: int(8, 1, 64),
+    USAGE_FLUSH_INTERVAL_MS: int(1000, 10, 60_000),
+    USAGE_BATCH_SIZE: int(200, 1, 10_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     BODY_LIMIT_BYTES: int(1_048_576, 1024, 104_857_600),
     DOCUMENT_MAX_BYTES: int(10_485_760, 1024, 104_857_600),
