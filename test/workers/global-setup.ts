@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -5,7 +7,15 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS_FOLDER } from '../../src/node/open-database.ts';
-import { openTestDatabase } from '../helpers/databases.ts';
+
+const postgresCli = (...args: string[]) =>
+  execFileSync(
+    process.execPath,
+    [path.resolve(import.meta.dirname, '../helpers/postgres-database-cli.ts'), ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -19,9 +29,11 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   if (process.env.TEST_DATABASE_URL) {
-    const database = await openTestDatabase('postgres');
-    project.provide('workersDatabaseUrl', database.url!);
-    return () => database.close();
+    const url = postgresCli('create').trim();
+    project.provide('workersDatabaseUrl', url);
+    return () => {
+      postgresCli('drop', new URL(url).pathname.slice(1));
+    };
   }
   const pglite = await PGlite.create({ extensions: { vector } });
   await migrate(drizzle(pglite), { migrationsFolder: MIGRATIONS_FOLDER });
