@@ -92,7 +92,11 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.RAG_CHUNK_OVERLAP >= c.RAG_CHUNK_SIZE) {
-      ctx.addIssue({ code: 'custom', path: ['RAG_CHUNK_OVERLAP'], message: 'must be less than RAG_CHUNK_SIZE' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RAG_CHUNK_OVERLAP'],
+        message: 'must be less than RAG_CHUNK_SIZE',
+      });
     }
     if (c.LLM_PROVIDER === 'openai' && !c.OPENAI_API_KEY && !c.LLM_BASE_URL) {
       ctx.addIssue({

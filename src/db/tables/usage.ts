@@ -1,4 +1,14 @@
-import { bigint, boolean, index, integer, numeric, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 export const usageOperations = ['chat', 'chat_stream', 'embed'] as const;
 export type UsageOperation = (typeof usageOperations)[number];
