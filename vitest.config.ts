@@ -9,7 +9,9 @@ const workerEnv = {
 export default defineConfig({
   test: {
     // CI also writes a JSON report, from which .ci/run prints the closing "N passed, N failed" line.
-    reporters: process.env.CI ? ['default', ['json', { outputFile: '.ci-results/vitest.json' }]] : ['default'],
+    reporters: process.env.CI
+      ? ['default', ['json', { outputFile: '.ci-results/vitest.json' }]]
+      : ['default'],
     projects: [
       {
         test: {
