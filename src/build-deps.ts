@@ -5,12 +5,16 @@ import type { Deps } from './deps.ts';
 import { createLlmClient } from './llm/create-llm-client.ts';
 import type { LlmClient } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
+import { createDatabaseQueue } from './queue/database-queue.ts';
+import type { JobQueue } from './queue/job-queue.ts';
+import { createRagCache } from './rag/search/rag-cache.ts';
 
 /** Builds the runtime-independent deps once; entry points add their database. */
 export function buildDeps(options: {
   config: Config;
   logger: Logger;
   llm?: LlmClient;
+  queue?: JobQueue;
   now?: () => Date;
 }): Omit<Deps, 'db'> {
   const { config } = options;
@@ -26,6 +30,8 @@ export function buildDeps(options: {
       clockSkewSeconds: config.JWT_CLOCK_SKEW_S,
     }),
     principalCache: createPrincipalCache(),
+    queue: options.queue ?? createDatabaseQueue(),
+    ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
     now: options.now ?? (() => new Date()),
   };
 }

@@ -4,6 +4,8 @@ import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
 import type { LlmClient } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
+import type { JobQueue } from './queue/job-queue.ts';
+import type { RagCache } from './rag/search/rag-cache.ts';
 
 /** Everything the app needs from its runtime, built by an entry point and handed to createApp. */
 export interface Deps {
@@ -13,6 +15,8 @@ export interface Deps {
   llm: LlmClient;
   tokens: TokenVerifier;
   principalCache: PrincipalCache;
+  queue: JobQueue;
+  ragCache: RagCache;
   now: () => Date;
 }
 

@@ -1,0 +1,54 @@
+import type { Deps } from '../deps.ts';
+import { backoffMs } from './backoff.ts';
+import { type JobHandlers, PermanentJobError } from './job-handler.ts';
+import { type ClaimedJob, completeJob, deferJob, failJob } from './jobs-store.ts';
+
+export type JobOutcome =
+  | { type: 'done' }
+  | { type: 'deferred'; delayMs: number }
+  | { type: 'retry'; delayMs: number; error: string }
+  | { type: 'dead'; error: string };
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+
+/**
+ * Runs one claimed job with its handler and records the outcome in the jobs table: done,
+ * deferred, queued again with backoff, or dead (then the handler's onDead runs). The same
+ * function serves the polling consumer and the Cloudflare Queues consumer.
+ */
+export async function executeJob(deps: Deps, handlers: JobHandlers, job: ClaimedJob): Promise<JobOutcome> {
+  const started = performance.now();
+  const log = deps.logger.child({ job_id: job.id, job_kind: job.kind, attempt: job.attempts });
+  const handler = handlers[job.kind];
+  let outcome: JobOutcome;
+  try {
+    if (!handler) throw new PermanentJobError(`no handler for job kind "${job.kind}"`);
+    const result = await handler.run(deps, job.payload, {
+      id: job.id,
+      attempt: job.attempts,
+      maxAttempts: job.maxAttempts,
+    });
+    if (result) {
+      await deferJob(deps.db, job.id, result.deferMs);
+      outcome = { type: 'deferred', delayMs: result.deferMs };
+    } else {
+      await completeJob(deps.db, job.id);
+      outcome = { type: 'done' };
+    }
+  } catch (thrown) {
+    const error = describe(thrown);
+    const delayMs = backoffMs(job.attempts, deps.config.JOB_BACKOFF_BASE_MS, deps.config.JOB_BACKOFF_MAX_MS);
+    const status = await failJob(deps.db, job.id, {
+      error,
+      retryDelayMs: delayMs,
+      permanent: thrown instanceof PermanentJobError,
+    });
+    outcome = status === 'dead' ? { type: 'dead', error } : { type: 'retry', delayMs, error };
+    if (status === 'dead') await handler?.onDead?.(deps, job.payload, error);
+  }
+  const latency_ms = Math.round(performance.now() - started);
+  if (outcome.type === 'done' || outcome.type === 'deferred')
+    log.info('job', { outcome: outcome.type, latency_ms });
+  else log.warn('job', { outcome: outcome.type, error: outcome.error, latency_ms });
+  return outcome;
+}

@@ -1,0 +1,17 @@
+/** A job already stored in the jobs table, announced to the runtime's consumer. */
+export interface PublishedJob {
+  id: string;
+  /** Earliest delivery, relative to now. */
+  delayMs?: number;
+}
+
+/** Delivers stored jobs to this runtime's consumer, at least once (DESIGN.md §5). */
+export interface JobQueue {
+  readonly kind: 'database' | 'cloudflare';
+  publish(jobs: PublishedJob[]): Promise<void>;
+}
+
+/** What a Cloudflare Queue (or any transport) carries: only the job id. */
+export interface JobMessage {
+  jobId: string;
+}

@@ -1,0 +1,249 @@
+import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/database.ts';
+import { rowsOf } from '../db/rows.ts';
+import { jobs } from '../db/schema.ts';
+
+export interface NewJob {
+  kind: string;
+  payload: Record<string, unknown>;
+  /** At most one queued or running job per key; a duplicate is silently skipped. */
+  key?: string;
+  delayMs?: number;
+  maxAttempts: number;
+}
+
+export interface ClaimedJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+}
+
+type Executor = Pick<Database, 'insert' | 'execute'>;
+
+/** Stores jobs (inside the caller's transaction when given one) and returns the ids actually created. */
+export async function insertJobs(db: Executor, specs: NewJob[]): Promise<{ id: string; delayMs: number }[]> {
+  if (specs.length === 0) return [];
+  const rows = await db
+    .insert(jobs)
+    .values(
+      specs.map((s) => ({
+        kind: s.kind,
+        payload: s.payload,
+        key: s.key ?? null,
+        maxAttempts: s.maxAttempts,
+        runAt: sql`now() + ${`${s.delayMs ?? 0} milliseconds`}::interval`,
+      })),
+    )
+    .onConflictDoNothing({ target: jobs.key, where: sql`status in ('queued', 'running')` })
+    .returning({
+      id: jobs.id,
+      delayMs: sql<number>`greatest(0, (extract(epoch from (${jobs.runAt} - now())) * 1000)::int)`,
+    });
+  return rows.map((r) => ({ id: r.id, delayMs: Number(r.delayMs) }));
+}
+
+const claimedColumns = sql`id, kind, payload, attempts, max_attempts as "maxAttempts"`;
+
+/**
+ * Takes up to `limit` due jobs for this worker (FOR UPDATE SKIP LOCKED, so concurrent
+ * workers never take the same one), including running jobs whose lease has expired.
+ * `horizonMs` also takes jobs due within that time (draining in tests and tools).
+ */
+export async function claimDueJobs(
+  db: Database,
+  options: { workerId: string; limit: number; leaseSeconds: number; horizonMs?: number },
+): Promise<ClaimedJob[]> {
+  return rowsOf<ClaimedJob>(
+    await db.execute(sql`
+      update jobs set status = 'running', attempts = attempts + 1, locked_by = ${options.workerId},
+        locked_until = now() + ${`${options.leaseSeconds} seconds`}::interval, updated_at = now()
+      where id in (
+        select id from jobs
+        where (status = 'queued' and run_at <= now() + ${`${options.horizonMs ?? 0} milliseconds`}::interval)
+           or (status = 'running' and locked_until < now() and attempts < max_attempts)
+        order by run_at
+        limit ${options.limit}
+        for update skip locked)
+      returning ${claimedColumns}`),
+  );
+}
+
+/** Takes one job by id (a queue message named it); null when it is finished, dead or unknown. */
+export async function claimJob(
+  db: Database,
+  id: string,
+  options: { workerId: string; leaseSeconds: number },
+): Promise<ClaimedJob | null> {
+  const [row] = rowsOf<ClaimedJob>(
+    await db.execute(sql`
+      update jobs set status = 'running', attempts = attempts + 1, locked_by = ${options.workerId},
+        locked_until = now() + ${`${options.leaseSeconds} seconds`}::interval, updated_at = now()
+      where id = ${id} and status in ('queued', 'running')
+      returning ${claimedColumns}`),
+  );
+  return row ?? null;
+}
+
+/** Extends the lease of a job this worker is still running. */
+export async function extendLease(db: Database, id: string, workerId: string, leaseSeconds: number) {
+  await db.execute(sql`
+    update jobs set locked_until = now() + ${`${leaseSeconds} seconds`}::interval
+    where id = ${id} and status = 'running' and locked_by = ${workerId}`);
+}
+
+export async function completeJob(db: Database, id: string): Promise<void> {
+  await db
+    .update(jobs)
+    .set({ status: 'done', lockedBy: null, lockedUntil: null, updatedAt: sql`now()`, finishedAt: sql`now()` })
+    .where(and(eq(jobs.id, id), eq(jobs.status, 'running')));
+}
+
+/** Puts a running job back in the queue without spending an attempt. */
+export async function deferJob(db: Database, id: string, delayMs: number): Promise<void> {
+  await db
+    .update(jobs)
+    .set({
+      status: 'queued',
+      attempts: sql`greatest(${jobs.attempts} - 1, 0)`,
+      runAt: sql`now() + ${`${delayMs} milliseconds`}::interval`,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.status, 'running')));
+}
+
+/**
+ * Records a failed attempt: back to the queue after `retryDelayMs`, or into the dead-letter
+ * store once the attempts are spent. Returns the new status.
+ */
+export async function failJob(
+  db: Database,
+  id: string,
+  failure: { error: string; retryDelayMs: number; permanent: boolean },
+): Promise<'queued' | 'dead' | null> {
+  const { error, retryDelayMs, permanent } = failure;
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: sql`case when ${permanent} or ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end`,
+      runAt: sql`now() + ${`${retryDelayMs} milliseconds`}::interval`,
+      lastError: error,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(jobs.id, id), eq(jobs.status, 'running')))
+    .returning({ status: jobs.status });
+  return (row?.status as 'queued' | 'dead' | undefined) ?? null;
+}
+
+/** Dead-letters a job whatever its state (the transport gave up on it); returns it if it changed. */
+export async function buryJob(db: Database, id: string, error: string) {
+  const [row] = await db
+    .update(jobs)
+    .set({
+      status: 'dead',
+      lastError: sql`coalesce(${jobs.lastError}, ${error})`,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(jobs.id, id), inArray(jobs.status, ['queued', 'running'])))
+    .returning({ kind: jobs.kind, payload: jobs.payload, lastError: jobs.lastError });
+  return row ?? null;
+}
+
+/** Dead-letters running jobs whose lease expired on their last attempt (their worker died). */
+export async function buryAbandonedJobs(db: Database) {
+  return db
+    .update(jobs)
+    .set({
+      status: 'dead',
+      lastError: sql`coalesce(${jobs.lastError}, 'worker lost while running the last attempt')`,
+      lockedBy: null,
+      lockedUntil: null,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(jobs.status, 'running'),
+        lt(jobs.lockedUntil, sql`now()`),
+        sql`${jobs.attempts} >= ${jobs.maxAttempts}`,
+      ),
+    )
+    .returning({ id: jobs.id, kind: jobs.kind, payload: jobs.payload, lastError: jobs.lastError });
+}
+
+/** The embedded database has one process: whatever it was running when it stopped can run again now. */
+export async function releaseRunningJobs(db: Database): Promise<number> {
+  const rows = await db
+    .update(jobs)
+    .set({ status: 'queued', lockedBy: null, lockedUntil: null, runAt: sql`now()`, updatedAt: sql`now()` })
+    .where(eq(jobs.status, 'running'))
+    .returning({ id: jobs.id });
+  return rows.length;
+}
+
+/** Removes finished jobs older than the retention window; dead ones stay until re-driven. */
+export async function deleteFinishedJobs(db: Database, olderThanHours: number): Promise<void> {
+  await db
+    .delete(jobs)
+    .where(
+      and(eq(jobs.status, 'done'), lt(jobs.finishedAt, sql`now() - ${`${olderThanHours} hours`}::interval`)),
+    );
+}
+
+export interface DeadJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The dead-letter store, newest first, keyset-paginated on (updated_at, id). */
+export async function listDeadJobs(
+  db: Database,
+  options: { limit: number; after?: { updatedAt: Date; id: string } },
+): Promise<DeadJob[]> {
+  const after = options.after;
+  return db
+    .select({
+      id: jobs.id,
+      kind: jobs.kind,
+      payload: jobs.payload,
+      attempts: jobs.attempts,
+      lastError: jobs.lastError,
+      createdAt: jobs.createdAt,
+      updatedAt: jobs.updatedAt,
+    })
+    .from(jobs)
+    .where(
+      and(
+        eq(jobs.status, 'dead'),
+        after
+          ? or(
+              lt(jobs.updatedAt, after.updatedAt),
+              and(eq(jobs.updatedAt, after.updatedAt), lt(jobs.id, after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(jobs.updatedAt), desc(jobs.id))
+    .limit(options.limit);
+}
+
+/** Re-drives a dead job with fresh attempts; null when it is not dead (or does not exist). */
+export async function reviveJob(db: Database, id: string) {
+  const [row] = await db
+    .update(jobs)
+    .set({ status: 'queued', attempts: 0, runAt: sql`now()`, updatedAt: sql`now()`, finishedAt: null })
+    .where(and(eq(jobs.id, id), eq(jobs.status, 'dead')))
+    .returning({ id: jobs.id, kind: jobs.kind, payload: jobs.payload });
+  return row ?? null;
+}

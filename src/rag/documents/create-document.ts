@@ -1,0 +1,107 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { isUniqueViolation } from '../../db/pg-errors.ts';
+import { documents } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { validationFailed } from '../../errors.ts';
+import { insertJobs } from '../../queue/jobs-store.ts';
+import type { ChunkingSettings } from '../chunking/chunk-text.ts';
+import { ensureActiveVersion, writableVersions } from '../index-versions/active-version.ts';
+import { JOB_INGEST } from '../index-versions/index-version.ts';
+import { contentHash } from './content-hash.ts';
+import { documentColumns } from './document-columns.ts';
+import { type DocumentView, documentView } from './document-view.ts';
+import type { DocumentMimeType } from './extract-content.ts';
+
+export interface NewDocument {
+  ownerId: string;
+  title: string;
+  content: string;
+  mimeType: DocumentMimeType;
+  source?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  chunking?: ChunkingSettings | undefined;
+}
+
+export type CreateDocumentResult =
+  | { created: false; document: DocumentView }
+  | { created: true; document: DocumentView; jobId: string };
+
+/**
+ * Stores a document and queues its ingestion into the active version (and any version being
+ * built). The same content from the same owner returns the existing document with no new job;
+ * a new content under an existing `source` replaces that document, whose old chunks keep
+ * serving until the new ones are swapped in.
+ */
+export async function createDocument(deps: Deps, input: NewDocument): Promise<CreateDocumentResult> {
+  if (input.chunking && input.chunking.overlap >= input.chunking.size) {
+    throw validationFailed(
+      'chunking.overlap must be smaller than chunking.size.',
+      [{ pointer: '/body/chunking/overlap', detail: 'must be smaller than chunking.size' }],
+      422,
+    );
+  }
+  const hash = await contentHash(input.content);
+  const active = await ensureActiveVersion(deps);
+  const versions = (await writableVersions(deps.db)).sort((a, b) =>
+    a.id === active.id ? -1 : b.id === active.id ? 1 : 0,
+  );
+  // A concurrent upload of the same content or source can win the unique index: look again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await store(deps, input, hash, versions);
+      if (result.created) await deps.queue.publish(result.jobs);
+      return result.created
+        ? { created: true, document: documentView(result.row), jobId: result.jobs[0]!.id }
+        : { created: false, document: documentView(result.row) };
+    } catch (error) {
+      if (attempt >= 2 || !isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+async function store(deps: Deps, input: NewDocument, hash: string, versions: { id: number }[]) {
+  return deps.db.transaction(async (tx) => {
+    const [same] = await tx
+      .select(documentColumns)
+      .from(documents)
+      .where(and(eq(documents.ownerId, input.ownerId), eq(documents.contentHash, hash)));
+    if (same) return { created: false as const, row: same };
+    const fields = {
+      title: input.title,
+      mimeType: input.mimeType,
+      content: input.content,
+      contentHash: hash,
+      status: 'queued' as const,
+      error: null,
+      metadata: input.metadata ?? {},
+      chunkSize: input.chunking?.size ?? null,
+      chunkOverlap: input.chunking?.overlap ?? null,
+      chunksTotal: 0,
+      chunksEmbedded: 0,
+    };
+    const [replaced] = input.source
+      ? await tx
+          .update(documents)
+          .set({ ...fields, updatedAt: sql`now()` })
+          .where(and(eq(documents.ownerId, input.ownerId), eq(documents.source, input.source)))
+          .returning(documentColumns)
+      : [];
+    const row =
+      replaced ??
+      (
+        await tx
+          .insert(documents)
+          .values({ ...fields, ownerId: input.ownerId, source: input.source ?? null })
+          .returning(documentColumns)
+      )[0]!;
+    const jobs = await insertJobs(
+      tx,
+      versions.map((v) => ({
+        kind: JOB_INGEST,
+        payload: { documentId: row.id, indexVersionId: v.id },
+        maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
+      })),
+    );
+    return { created: true as const, row, jobs };
+  });
+}

@@ -1,0 +1,50 @@
+import type { Deps } from '../../deps.ts';
+import type { CallMeta } from '../../llm/llm-client.ts';
+import type { IndexVersion } from '../index-versions/index-version.ts';
+
+/** The configured provider cannot produce this version's vectors (wrong provider, model or size). */
+export class EmbeddingMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddingMismatchError';
+  }
+}
+
+type EmbeddingVersion = Pick<IndexVersion, 'id' | 'embeddingProvider' | 'embeddingModel' | 'dimensions'>;
+
+/** Embeds texts with the version's model through deps.llm (so the call is accounted) and checks the size. */
+export async function embedForVersion(
+  deps: Pick<Deps, 'llm'>,
+  version: EmbeddingVersion,
+  texts: string[],
+  meta: CallMeta,
+): Promise<number[][]> {
+  if (version.embeddingProvider !== deps.llm.provider) {
+    throw new EmbeddingMismatchError(
+      `index version ${version.id} was built with the "${version.embeddingProvider}" provider, but "${deps.llm.provider}" is configured`,
+    );
+  }
+  const { vectors } = await deps.llm.embed({ model: version.embeddingModel, texts, meta });
+  if (vectors.length !== texts.length) {
+    throw new Error(`the embedding provider returned ${vectors.length} vectors for ${texts.length} texts`);
+  }
+  for (const vector of vectors) {
+    if (vector.length !== version.dimensions) {
+      throw new EmbeddingMismatchError(
+        `model "${version.embeddingModel}" returned ${vector.length} dimensions; index version ${version.id} stores ${version.dimensions}`,
+      );
+    }
+  }
+  return vectors;
+}
+
+/** What a chunk is embedded and full-text indexed as: its place in the document, then its text. */
+export function chunkContext(title: string, headingPath: string[]): string {
+  const path = headingPath[0] === title ? headingPath : [title, ...headingPath];
+  return path.join(' > ');
+}
+
+export const embeddingInput = (context: string, text: string) => `${context}\n\n${text}`;
+
+/** pgvector's text form; the column is untyped, so the insert casts it. */
+export const vectorLiteral = (vector: number[]) => `[${vector.join(',')}]`;

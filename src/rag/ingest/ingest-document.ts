@@ -1,0 +1,162 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { documentIngestions, documents, indexVersions } from '../../db/schema.ts';
+import type { Deps } from '../../deps.ts';
+import { enqueueJobs } from '../../queue/enqueue.ts';
+import { type JobContext, PermanentJobError } from '../../queue/job-handler.ts';
+import { chunkText } from '../chunking/chunk-text.ts';
+import { loadTokenCounter } from '../chunking/token-counter.ts';
+import { type IndexVersion, JOB_INDEX_VECTORS } from '../index-versions/index-version.ts';
+import {
+  chunkContext,
+  EmbeddingMismatchError,
+  embeddingInput,
+  embedForVersion,
+  vectorLiteral,
+} from './embed.ts';
+import { type ChunkRow, storeChunks } from './store-chunks.ts';
+
+export const ingestPayload = z.object({ documentId: z.uuid(), indexVersionId: z.number().int().positive() });
+export type IngestPayload = z.infer<typeof ingestPayload>;
+
+const formatOf = (mimeType: string) => (mimeType === 'text/plain' ? 'plain' : 'markdown');
+
+async function loadDocument(deps: Deps, id: string) {
+  const [doc] = await deps.db
+    .select({
+      id: documents.id,
+      ownerId: documents.ownerId,
+      title: documents.title,
+      mimeType: documents.mimeType,
+      content: documents.content,
+      contentHash: documents.contentHash,
+      chunkSize: documents.chunkSize,
+      chunkOverlap: documents.chunkOverlap,
+    })
+    .from(documents)
+    .where(eq(documents.id, id));
+  return doc;
+}
+
+async function alreadyIngested(deps: Deps, documentId: string, versionId: number, contentHash: string) {
+  const [row] = await deps.db
+    .select({ contentHash: documentIngestions.contentHash, chunkCount: documentIngestions.chunkCount })
+    .from(documentIngestions)
+    .where(
+      and(eq(documentIngestions.documentId, documentId), eq(documentIngestions.indexVersionId, versionId)),
+    );
+  return row?.contentHash === contentHash;
+}
+
+// Progress is shown for the active version only: that is the one GET /documents/{id} describes.
+async function reportProgress(deps: Deps, documentId: string, contentHash: string, fields: object) {
+  await deps.db
+    .update(documents)
+    .set({ ...fields, updatedAt: sql`now()` })
+    .where(and(eq(documents.id, documentId), eq(documents.contentHash, contentHash)));
+}
+
+async function scheduleVectorIndex(deps: Deps, version: IndexVersion) {
+  await enqueueJobs(deps, [
+    {
+      kind: JOB_INDEX_VECTORS,
+      payload: { indexVersionId: version.id, firstTriedAt: Date.now() },
+      key: `${JOB_INDEX_VECTORS}:${version.id}`,
+      delayMs: 1000,
+      maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
+    },
+  ]);
+}
+
+/**
+ * The ingestion job: load → split → embed in batches → replace the chunks in one
+ * transaction → mark ready. Idempotent: content already in the version is skipped, and
+ * a document that changed while this ran is chunked again from its new content.
+ */
+export async function ingestDocument(deps: Deps, payload: IngestPayload, job: JobContext): Promise<void> {
+  const [version] = await deps.db
+    .select()
+    .from(indexVersions)
+    .where(eq(indexVersions.id, payload.indexVersionId));
+  if (!version || version.state === 'retired') return;
+  const countTokens = await loadTokenCounter();
+  for (;;) {
+    const doc = await loadDocument(deps, payload.documentId);
+    if (!doc) return;
+    const active = version.state === 'active';
+    if (await alreadyIngested(deps, doc.id, version.id, doc.contentHash)) {
+      if (active) await reportProgress(deps, doc.id, doc.contentHash, { status: 'ready', error: null });
+      return;
+    }
+    const size = doc.chunkSize ?? version.chunkSize;
+    const overlap = Math.min(doc.chunkOverlap ?? version.chunkOverlap, size - 1);
+    const pieces = chunkText(doc.content, { size, overlap, format: formatOf(doc.mimeType), countTokens });
+    if (pieces.length === 0) throw new PermanentJobError('the document has no text to index');
+    if (active) {
+      await reportProgress(deps, doc.id, doc.contentHash, {
+        status: 'processing',
+        chunksTotal: pieces.length,
+        chunksEmbedded: 0,
+      });
+    }
+    const rows: ChunkRow[] = [];
+    const batchSize = deps.config.RAG_EMBED_BATCH_SIZE;
+    for (let i = 0; i < pieces.length; i += batchSize) {
+      const batch = pieces.slice(i, i + batchSize).map((piece) => ({
+        piece,
+        context: chunkContext(doc.title, piece.headingPath),
+      }));
+      const vectors = await embedForVersion(
+        deps,
+        version,
+        batch.map((b) => embeddingInput(b.context, b.piece.text)),
+        { requestId: `job:${job.id}`, userId: doc.ownerId, route: 'rag.ingest' },
+      ).catch((error: unknown) => {
+        throw error instanceof EmbeddingMismatchError ? new PermanentJobError(error.message) : error;
+      });
+      batch.forEach(({ piece, context }, j) => {
+        rows.push({
+          ordinal: piece.ordinal,
+          text: piece.text,
+          token_count: piece.tokenCount,
+          char_start: piece.start,
+          char_end: piece.end,
+          heading_path: piece.headingPath,
+          context,
+          embedding: vectorLiteral(vectors[j]!),
+        });
+      });
+      if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
+    }
+    const stored = await storeChunks(deps.db, {
+      documentId: doc.id,
+      ownerId: doc.ownerId,
+      contentHash: doc.contentHash,
+      versionId: version.id,
+      rows,
+    });
+    if (stored.status === 'stale') continue;
+    if (
+      stored.status === 'stored' &&
+      stored.versionState === 'active' &&
+      !stored.vectorIndexed &&
+      stored.versionChunkCount >= deps.config.RAG_HNSW_MIN_CHUNKS
+    ) {
+      await scheduleVectorIndex(deps, version);
+    }
+    return;
+  }
+}
+
+/** Dead-lettered: the document says why (when the job was for the version it is served from). */
+export async function markIngestFailed(deps: Deps, payload: IngestPayload, error: string): Promise<void> {
+  await deps.db
+    .update(documents)
+    .set({ status: 'failed', error, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(documents.id, payload.documentId),
+        sql`exists (select 1 from index_versions where id = ${payload.indexVersionId} and state = 'active')`,
+      ),
+    );
+}
