@@ -1,27 +1,33 @@
 import { createPrincipalCache } from './auth/resolve-principal.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
+import type { Database } from './db/database.ts';
 import type { Deps } from './deps.ts';
-import { createLlmClient } from './llm/create-llm-client.ts';
 import type { LlmClient } from './llm/llm-client.ts';
+import { createLlmStack, type LlmStack } from './llm/llm-stack.ts';
 import type { Logger } from './observability/logger.ts';
 import { createDatabaseQueue } from './queue/database-queue.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import { createRagCache } from './rag/search/rag-cache.ts';
+import type { UsageSink } from './usage/usage-sink.ts';
 
-/** Builds the runtime-independent deps once; entry points add their database. */
+/** The runtime-independent deps, built once; `completeDeps` adds the database and the usage sink. */
+export type BaseDeps = Omit<Deps, 'db' | 'llm' | 'usage'> & { llmStack: LlmStack };
+
+/** Builds the runtime-independent deps once; entry points complete them with their database. */
 export function buildDeps(options: {
   config: Config;
   logger: Logger;
   llm?: LlmClient;
   queue?: JobQueue;
   now?: () => Date;
-}): Omit<Deps, 'db'> {
+}): BaseDeps {
   const { config } = options;
+  const now = options.now ?? (() => new Date());
   return {
     config,
     logger: options.logger,
-    llm: options.llm ?? createLlmClient(config),
+    llmStack: createLlmStack({ config, logger: options.logger, provider: options.llm, now }),
     tokens: createTokenVerifier({
       secret: config.JWT_SECRET,
       jwksUrl: config.JWT_JWKS_URL,
@@ -32,6 +38,12 @@ export function buildDeps(options: {
     principalCache: createPrincipalCache(),
     queue: options.queue ?? createDatabaseQueue(),
     ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
-    now: options.now ?? (() => new Date()),
+    now,
   };
+}
+
+/** Adds a database and a usage sink, binding the model client's accounting to that sink. */
+export function completeDeps(base: BaseDeps, db: Database, usage: UsageSink): Deps {
+  const { llmStack, ...rest } = base;
+  return { ...rest, db, usage, llm: llmStack.bind(usage) };
 }

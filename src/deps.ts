@@ -6,13 +6,17 @@ import type { LlmClient } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import type { RagCache } from './rag/search/rag-cache.ts';
+import type { UsageSink } from './usage/usage-sink.ts';
 
 /** Everything the app needs from its runtime, built by an entry point and handed to createApp. */
 export interface Deps {
   config: Config;
   logger: Logger;
   db: Database;
+  /** The model client, wrapped with timeouts, retries, the breaker and usage accounting. */
   llm: LlmClient;
+  /** Where `llm` records usage events (stored off the request path). */
+  usage: UsageSink;
   tokens: TokenVerifier;
   principalCache: PrincipalCache;
   queue: JobQueue;
@@ -24,4 +28,9 @@ export interface Deps {
  * How the app obtains its deps for a request. Node builds them once; Workers reuse
  * isolate-wide parts and open a database client per request (workerd forbids sharing sockets).
  */
-export type DepsResolver = (env: unknown) => Deps;
+export type DepsResolver = (env: unknown, ctx?: WaitUntil) => Deps;
+
+/** The part of a runtime's execution context that keeps work alive after the response (Workers). */
+export interface WaitUntil {
+  waitUntil(work: Promise<unknown>): void;
+}

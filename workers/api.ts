@@ -1,22 +1,25 @@
 import { createApp } from '../src/app.ts';
-import { buildDeps } from '../src/build-deps.ts';
+import { type BaseDeps, buildDeps, completeDeps } from '../src/build-deps.ts';
 import { loadConfig } from '../src/config/load-config.ts';
-import type { Deps } from '../src/deps.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { createRequestUsageWriter } from '../src/usage/request-usage-writer.ts';
 import type { Env } from './env.ts';
 import { requestDatabase } from './request-database.ts';
 
 // Built on the first request of an isolate (bindings arrive with it) and reused after.
-let base: Omit<Deps, 'db'> | undefined;
+let base: BaseDeps | undefined;
 
-const app = createApp((bindings) => {
+const app = createApp((bindings, ctx) => {
   const env = bindings as Env;
   base ??= (() => {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => console.log(line) });
     return buildDeps({ config, logger });
   })();
-  return { ...base, db: requestDatabase(env) };
+  const db = requestDatabase(env);
+  // Usage events go out after the response, kept alive by waitUntil.
+  const defer = (work: Promise<unknown>) => ctx?.waitUntil(work);
+  return completeDeps(base, db, createRequestUsageWriter({ db, logger: base.logger, defer }));
 });
 
 export default {

@@ -1,7 +1,16 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import type { DepsResolver } from '../deps.ts';
+import type { DepsResolver, WaitUntil } from '../deps.ts';
 import type { AppEnv } from './app-env.ts';
+
+// Hono's getter throws where the runtime gives none (Node, app.request in tests).
+function executionContext(c: Context): WaitUntil | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Puts the deps and a request-scoped logger on the context, then writes one JSON
@@ -10,7 +19,7 @@ import type { AppEnv } from './app-env.ts';
 export function requestContext(options: { resolveDeps: DepsResolver }): MiddlewareHandler<AppEnv> {
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
-    const deps = options.resolveDeps(c.env);
+    const deps = options.resolveDeps(c.env, executionContext(c));
     const logger = deps.logger.child({ request_id: c.get('requestId') });
     c.set('deps', deps);
     c.set('logger', logger);

@@ -37,6 +37,9 @@ export interface ChatRequest {
   toolChoice?: 'auto' | 'none' | 'required' | { name: string };
   responseFormat?: ResponseFormat;
   temperature?: number;
+  topP?: number;
+  stop?: string[];
+  seed?: number;
   maxTokens?: number;
   signal?: AbortSignal;
   meta?: CallMeta;
@@ -51,20 +54,46 @@ export interface TokenUsage {
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
+/**
+ * What cairn's accounting wrapper measured for one call: the tokens it billed (the provider's,
+ * or counted when the provider reported none), the cost, and the time spent upstream.
+ */
+export interface CallAccounting {
+  provider: string;
+  model: string;
+  usage: TokenUsage;
+  tokensEstimated: boolean;
+  costUsd: number;
+  /** False when the model is not in the price table (cost is then 0). */
+  priced: boolean;
+  /** Time spent waiting on the provider, across all attempts, excluding cairn's own work. */
+  upstreamMs: number;
+  attempts: number;
+}
+
 export interface ChatResponse {
   id: string;
   model: string;
   content: string | null;
   toolCalls: ToolCall[];
   finishReason: FinishReason;
-  /** Null when the provider reported none; callers then count tokens themselves. */
+  /** Null when the provider reported none; `accounting.usage` then holds cairn's count. */
   usage: TokenUsage | null;
+  /** Set by the accounting wrapper that every deps.llm goes through. */
+  accounting?: CallAccounting;
 }
 
 export type ChatStreamEvent =
   | { type: 'delta'; content: string }
   | { type: 'tool_call_delta'; index: number; id?: string; name?: string; arguments?: string }
-  | { type: 'done'; id: string; model: string; finishReason: FinishReason; usage: TokenUsage | null };
+  | {
+      type: 'done';
+      id: string;
+      model: string;
+      finishReason: FinishReason;
+      usage: TokenUsage | null;
+      accounting?: CallAccounting;
+    };
 
 export interface EmbedRequest {
   model?: string;
@@ -77,6 +106,7 @@ export interface EmbedResponse {
   model: string;
   vectors: number[][];
   usage: { inputTokens: number } | null;
+  accounting?: CallAccounting;
 }
 
 export interface ModelInfo {

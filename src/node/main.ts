@@ -1,8 +1,9 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
-import { buildDeps } from '../build-deps.ts';
+import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
 import { loadNodeConfig } from './node-config.ts';
 import { openDatabase } from './open-database.ts';
@@ -17,7 +18,13 @@ const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.
 const database = await openDatabase(config);
 // The embedded database migrates itself; a shared PostgreSQL is migrated by `npm run db:migrate`.
 if (database.kind === 'pglite') await database.migrate();
-const deps = { ...buildDeps({ config, logger }), db: database.db };
+const usage = createBatchedUsageWriter({
+  db: database.db,
+  logger,
+  batchSize: config.USAGE_BATCH_SIZE,
+  flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
+});
+const deps = completeDeps(buildDeps({ config, logger }), database.db, usage);
 const app = createApp(() => deps);
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
@@ -34,7 +41,13 @@ const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
-  server.close(() => database.close().finally(() => process.exit(0)));
+  // In-flight requests finish first, then their usage events are stored, then the database closes.
+  server.close(() =>
+    usage
+      .close()
+      .then(() => database.close())
+      .finally(() => process.exit(0)),
+  );
   setTimeout(() => process.exit(1), 10_000).unref();
 };
 process.on('SIGINT', () => shutdown('SIGINT'));

@@ -1,11 +1,12 @@
 import { createApp } from '../../src/app.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
-import { buildDeps } from '../../src/build-deps.ts';
+import { buildDeps, completeDeps } from '../../src/build-deps.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { Deps } from '../../src/deps.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -28,7 +29,17 @@ export function createTestApp(
   const config = loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'debug', ...options.env });
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => logs.push(JSON.parse(line)) });
-  const deps: Deps = { ...buildDeps({ config, logger }), db: database.db, ...options.override };
+  // The production writer: tests call deps.usage.flush() before reading usage back.
+  const usage = createBatchedUsageWriter({
+    db: database.db,
+    logger,
+    batchSize: config.USAGE_BATCH_SIZE,
+    flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
+  });
+  const deps: Deps = {
+    ...completeDeps(buildDeps({ config, logger }), database.db, usage),
+    ...options.override,
+  };
   const app = createApp(() => deps);
   const request = async (path: string, init?: RequestInit) => app.request(path, init);
   const token = (sub: string, role: Role = 'user') =>

@@ -1,27 +1,67 @@
 import type { ChatRequest, ChatResponse, ChatStreamEvent, LlmClient } from '../llm-client.ts';
 import { extractiveAnswer } from './extractive-answer.ts';
 import { hashEmbed } from './hash-embedder.ts';
+import { valueForSchema } from './schema-values.ts';
+import { analyseText } from './text-analysis.ts';
+import { selectToolCall } from './tool-selection.ts';
 
 export const LOCAL_MODEL = 'local';
 export const LOCAL_EMBEDDING_MODEL = 'local-hash-embedding';
 
 const NO_ANSWER = 'The provided context does not contain the answer.';
 
-function reply(request: ChatRequest): string {
-  const question = [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+// The schema-shaped default for json_object requests, which name no schema.
+const analysisShape = {
+  type: 'object',
+  properties: {
+    summary: { type: 'string' },
+    sentiment: { type: 'object', properties: { label: { type: 'string' }, confidence: { type: 'number' } } },
+    topics: { type: 'array', items: { type: 'string' } },
+    entities: {
+      type: 'array',
+      items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string' } } },
+    },
+    language: { type: 'string' },
+  },
+};
+
+const lastUser = (request: ChatRequest) =>
+  [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+
+function answer(request: ChatRequest): string {
   const context = request.messages
     .filter((m) => m.role === 'system' || m.role === 'tool')
     .map((m) => m.content ?? '')
     .join('\n\n');
-  return extractiveAnswer(question, context) ?? NO_ANSWER;
+  const found = extractiveAnswer(lastUser(request), context);
+  if (found) return found;
+  // After a tool call, relay what the tool returned rather than claiming ignorance.
+  const last = request.messages.at(-1);
+  return last?.role === 'tool' ? last.content.slice(0, 2000) : NO_ANSWER;
+}
+
+/**
+ * The document a structured-output request is about: the first user message. Later user turns
+ * (a repair request after invalid JSON, say) are instructions the local heuristics cannot follow.
+ */
+const subject = (request: ChatRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
+
+function structured(request: ChatRequest): string | undefined {
+  const format = request.responseFormat;
+  if (format?.type === 'json_schema')
+    return JSON.stringify(valueForSchema(format.schema, { analysis: analyseText(subject(request)) }));
+  if (format?.type === 'json_object')
+    return JSON.stringify(valueForSchema(analysisShape, { analysis: analyseText(subject(request)) }));
+  return undefined;
 }
 
 let sequence = 0;
 const nextId = () => `local-${Date.now().toString(36)}-${(sequence++).toString(36)}`;
 
 /**
- * The offline, deterministic provider: hashed embeddings with real lexical similarity and
- * extractive answers from the supplied context. Its `model` is always "local".
+ * The offline, deterministic provider: hashed embeddings with real lexical similarity, extractive
+ * answers from the supplied context, schema-shaped JSON from text heuristics and rule-based tool
+ * selection. Its `model` is always "local": it never pretends to be a large model.
  */
 export function createLocalClient(options: { embeddingDimensions: number }): LlmClient {
   const dims = options.embeddingDimensions;
@@ -32,20 +72,30 @@ export function createLocalClient(options: { embeddingDimensions: number }): Llm
     embeddingDimensions: dims,
     async chat(request): Promise<ChatResponse> {
       request.signal?.throwIfAborted();
+      const call = selectToolCall(request);
       return {
         id: nextId(),
         model: LOCAL_MODEL,
-        content: reply(request),
-        toolCalls: [],
-        finishReason: 'stop',
+        content: call ? null : (structured(request) ?? answer(request)),
+        toolCalls: call ? [call] : [],
+        finishReason: call ? 'tool_calls' : 'stop',
         usage: null,
       };
     },
     async *chatStream(request): AsyncIterable<ChatStreamEvent> {
       const response = await this.chat(request);
+      for (const [index, call] of response.toolCalls.entries()) {
+        yield { type: 'tool_call_delta', index, id: call.id, name: call.name, arguments: call.arguments };
+      }
       for (const piece of (response.content ?? '').match(/\S+\s*/g) ?? [])
         yield { type: 'delta', content: piece };
-      yield { type: 'done', id: response.id, model: LOCAL_MODEL, finishReason: 'stop', usage: null };
+      yield {
+        type: 'done',
+        id: response.id,
+        model: LOCAL_MODEL,
+        finishReason: response.finishReason,
+        usage: null,
+      };
     },
     async embed(request) {
       request.signal?.throwIfAborted();

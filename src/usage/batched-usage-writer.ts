@@ -1,0 +1,75 @@
+import type { Database } from '../db/database.ts';
+import type { Logger } from '../observability/logger.ts';
+import { insertUsageEvents } from './insert-usage-events.ts';
+import type { UsageEvent, UsageSink } from './usage-sink.ts';
+
+/** A usage sink that owns a timer: close it on shutdown so the last events are stored. */
+export interface UsageWriter extends UsageSink {
+  close(): Promise<void>;
+}
+
+/**
+ * Buffers usage events and stores them in batches: when `batchSize` are waiting or
+ * `flushIntervalMs` after the first one, whichever comes first. Writes run one at a time; a
+ * failed batch is retried once with the next one, then dropped (and logged), so a poison
+ * row cannot block accounting forever. At most `maxBuffered` events wait in memory.
+ */
+export function createBatchedUsageWriter(options: {
+  db: Database;
+  logger: Logger;
+  batchSize: number;
+  flushIntervalMs: number;
+  maxBuffered?: number;
+}): UsageWriter {
+  const maxBuffered = options.maxBuffered ?? 100_000;
+  let buffer: UsageEvent[] = [];
+  const retried = new WeakSet<UsageEvent>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  let closed = false;
+
+  const schedule = () => {
+    if (timer || closed) return;
+    timer = setTimeout(write, options.flushIntervalMs);
+    // Never keep a Node process alive just to flush: shutdown calls close().
+    (timer as { unref?: () => void }).unref?.();
+  };
+
+  function write(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    if (buffer.length === 0) return writing;
+    const batch = buffer;
+    buffer = [];
+    writing = writing.then(async () => {
+      try {
+        await insertUsageEvents(options.db, batch);
+      } catch (error) {
+        const again = batch.filter((e) => !retried.has(e));
+        for (const e of again) retried.add(e);
+        options.logger.error('usage events not stored', {
+          err: error,
+          count: batch.length,
+          dropped: batch.length - again.length,
+        });
+        buffer = [...again, ...buffer].slice(-maxBuffered);
+        if (buffer.length > 0) schedule();
+      }
+    });
+    return writing;
+  }
+
+  return {
+    record(event) {
+      buffer.push(event);
+      if (buffer.length > maxBuffered) buffer.shift();
+      if (buffer.length >= options.batchSize) void write();
+      else schedule();
+    },
+    flush: write,
+    close() {
+      closed = true;
+      return write();
+    },
+  };
+}
