@@ -7,7 +7,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { createNotFoundHandler } from './http/not-found.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { requestContext } from './http/request-context.middleware.ts';
-import { mountRoutes } from './routes.ts';
+import { bodyLimitOverrides, mountRoutes } from './routes.ts';
 
 export const APP_VERSION = pkg.version;
 
@@ -16,7 +16,7 @@ export function createApp(resolveDeps: DepsResolver) {
   const app = createRouter();
   app.use(requestId({ limitLength: 128 }));
   app.use(requestContext({ resolveDeps }));
-  app.use(limitBody());
+  app.use(limitBody({ overrides: bodyLimitOverrides }));
   mountRoutes(app);
   registerOpenApi(app, APP_VERSION);
   app.onError(errorHandler);

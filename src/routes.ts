@@ -2,10 +2,17 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { authRouter } from './auth/index.ts';
 import { docsRouter } from './docs/index.ts';
 import type { AppEnv } from './http/app-env.ts';
+import type { BodyLimitOverrides } from './http/body-limit.middleware.ts';
+import { ragRouter } from './rag/index.ts';
 import { systemRouter } from './system/index.ts';
 
 /** Every capability's router, in one list; createApp and the OpenAPI script both mount it. */
-export const routers: OpenAPIHono<AppEnv>[] = [systemRouter, docsRouter, authRouter];
+export const routers: OpenAPIHono<AppEnv>[] = [systemRouter, docsRouter, authRouter, ragRouter];
+
+/** Routes that accept bodies larger than BODY_LIMIT_BYTES. */
+export const bodyLimitOverrides: BodyLimitOverrides = {
+  'POST /documents': (config) => config.DOCUMENT_MAX_BYTES,
+};
 
 export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const router of routers) app.route('/', router);

@@ -53,6 +53,7 @@ export const indexVersions = pgTable(
 );
 
 export const documentStatuses = ['queued', 'processing', 'ready', 'failed'] as const;
+export const documentMimeTypes = ['text/plain', 'text/markdown', 'text/html'] as const;
 export type DocumentStatus = (typeof documentStatuses)[number];
 
 /** An uploaded document; `content` is the extracted text the chunk offsets refer to. */
@@ -65,7 +66,7 @@ export const documents = pgTable(
       .references(() => users.id),
     title: text('title').notNull(),
     source: text('source'),
-    mimeType: text('mime_type').notNull(),
+    mimeType: text('mime_type', { enum: documentMimeTypes }).notNull(),
     content: text('content').notNull(),
     contentHash: text('content_hash').notNull(),
     status: text('status', { enum: documentStatuses }).notNull().default('queued'),

@@ -1,7 +1,7 @@
+import { documentMimeTypes } from '../../db/tables/rag.ts';
 import { unsupportedMediaType, validationFailed } from '../../errors.ts';
 import { htmlToText } from './html-to-text.ts';
 
-export const documentMimeTypes = ['text/plain', 'text/markdown', 'text/html'] as const;
 export type DocumentMimeType = (typeof documentMimeTypes)[number];
 
 const byExtension: Record<string, DocumentMimeType> = {

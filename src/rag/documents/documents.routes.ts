@@ -1,0 +1,148 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { metadataSchema } from './upload-document.ts';
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const chunkSize = z.number().int().min(16).max(2048);
+const chunkOverlap = z.number().int().min(0).max(1024);
+
+const metadata = metadataSchema.openapi({ example: { team: 'docs', lang: 'en' } });
+
+export const jsonUploadSchema = z
+  .object({
+    title: z.string().trim().min(1).max(500).openapi({ example: 'Partial indexes' }),
+    content: z
+      .string()
+      .min(1)
+      .openapi({ example: 'A partial index is an index built over a subset of a table.' }),
+    mime_type: z.enum(documentMimeTypes).default('text/plain'),
+    source: z.string().trim().min(1).max(1000).optional().openapi({
+      description: 'Your identifier for the document; a new upload with the same source replaces it.',
+    }),
+    metadata: metadata.optional(),
+    chunking: z.object({ size: chunkSize, overlap: chunkOverlap.optional() }).optional(),
+  })
+  .openapi('DocumentUpload');
+
+const fileField = z
+  .custom<File>((v) => typeof File !== 'undefined' && v instanceof File, 'must be a file')
+  .openapi({ type: 'string', format: 'binary', description: '.txt, .md or .html, UTF-8' });
+
+export const formUploadSchema = z
+  .object({
+    file: fileField,
+    title: z.string().trim().min(1).max(500).optional(),
+    source: z.string().trim().min(1).max(1000).optional(),
+    metadata: z.string().optional().openapi({ description: 'A JSON object' }),
+    chunk_size: z.coerce.number().pipe(chunkSize).optional(),
+    chunk_overlap: z.coerce.number().pipe(chunkOverlap).optional(),
+  })
+  .openapi('DocumentFileUpload');
+
+export const documentSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    source: z.string().nullable(),
+    mime_type: z.enum(documentMimeTypes),
+    content_hash: z.string(),
+    status: z.enum(documentStatuses),
+    error: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    chunking: z.object({ size: z.number().int(), overlap: z.number().int() }).nullable(),
+    chunk_count: z.number().int(),
+    progress: z.object({
+      chunks_total: z.number().int(),
+      chunks_embedded: z.number().int(),
+      ratio: z.number().min(0).max(1),
+    }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    ingested_at: z.string().nullable(),
+  })
+  .openapi('Document');
+
+const uploadResult = z
+  .object({
+    document_id: z.uuid(),
+    job_id: z.uuid().nullable(),
+    status: z.enum(documentStatuses),
+    document: documentSchema,
+  })
+  .openapi('DocumentUploadResult');
+
+const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const uploadDocumentRoute = createRoute({
+  method: 'post',
+  path: '/documents',
+  tags: ['documents'],
+  summary: 'Upload a document (JSON text or a .txt/.md/.html file) and queue its ingestion',
+  ...guarded({ routeClass: 'write', idempotent: true }),
+  request: {
+    // Not `required`: that would run both validators on every request; each runs for its own type.
+    body: {
+      content: {
+        'application/json': { schema: jsonUploadSchema },
+        'multipart/form-data': { schema: formUploadSchema },
+      },
+    },
+  },
+  responses: {
+    202: json(uploadResult, 'Stored; ingestion queued'),
+    200: json(uploadResult, 'The same content was already uploaded: the existing document, no new job'),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
+
+export const listDocumentsRoute = createRoute({
+  method: 'get',
+  path: '/documents',
+  tags: ['documents'],
+  summary: "The caller's documents, newest first",
+  ...guarded({ routeClass: 'read' }),
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().max(500).optional(),
+      status: z.enum(documentStatuses).optional(),
+    }),
+  },
+  responses: {
+    200: json(
+      z
+        .object({ items: z.array(documentSchema), next_cursor: z.string().nullable() })
+        .openapi('DocumentPage'),
+      'A page of documents',
+    ),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
+
+export const getDocumentRoute = createRoute({
+  method: 'get',
+  path: '/documents/{id}',
+  tags: ['documents'],
+  summary: 'A document with its ingestion status and progress',
+  ...guarded({ routeClass: 'read' }),
+  request: { params: idParam },
+  responses: { 200: json(documentSchema, 'The document'), ...authErrorResponses, ...problemResponses },
+});
+
+export const deleteDocumentRoute = createRoute({
+  method: 'delete',
+  path: '/documents/{id}',
+  tags: ['documents'],
+  summary: 'Delete a document with its chunks and vectors',
+  ...guarded({ routeClass: 'write' }),
+  request: { params: idParam },
+  responses: { 204: { description: 'Deleted' }, ...authErrorResponses, ...problemResponses },
+});

@@ -1,0 +1,19 @@
+import { createRouter } from '../http/create-router.ts';
+import {
+  deleteDocumentHandler,
+  getDocumentHandler,
+  listDocumentsHandler,
+  uploadDocumentHandler,
+} from './documents/documents.handlers.ts';
+import {
+  deleteDocumentRoute,
+  getDocumentRoute,
+  listDocumentsRoute,
+  uploadDocumentRoute,
+} from './documents/documents.routes.ts';
+
+export const ragRouter = createRouter()
+  .openapi(uploadDocumentRoute, uploadDocumentHandler)
+  .openapi(listDocumentsRoute, listDocumentsHandler)
+  .openapi(getDocumentRoute, getDocumentHandler)
+  .openapi(deleteDocumentRoute, deleteDocumentHandler);
