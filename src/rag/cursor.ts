@@ -16,6 +16,11 @@ const fromBase64Url = (value: string) =>
 
 export const encodeCursor = (value: object): string => toBase64Url(JSON.stringify(value));
 
+export const invalidCursor = (pointer: string) =>
+  badRequest('The cursor is not valid; pass back a next_cursor from an earlier response.', [
+    { pointer, detail: 'invalid cursor' },
+  ]);
+
 /** Decodes a cursor this API issued; anything else is a 400 pointing at `pointer`. */
 export function decodeCursor<T extends z.ZodType>(value: string, schema: T, pointer: string): z.infer<T> {
   try {
@@ -24,7 +29,5 @@ export function decodeCursor<T extends z.ZodType>(value: string, schema: T, poin
   } catch {
     // fall through to the 400 below
   }
-  throw badRequest('The cursor is not valid; pass back a next_cursor from an earlier response.', [
-    { pointer, detail: 'invalid cursor' },
-  ]);
+  throw invalidCursor(pointer);
 }

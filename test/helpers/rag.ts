@@ -25,7 +25,11 @@ export const jsonPost = (body: unknown, headers: Record<string, string> = {}): R
 });
 
 /** A multipart upload of one file, with optional extra form fields. */
-export function filePost(name: string, content: string | Uint8Array, fields: Record<string, string> = {}): RequestInit {
+export function filePost(
+  name: string,
+  content: string | Uint8Array,
+  fields: Record<string, string> = {},
+): RequestInit {
   const form = new FormData();
   form.set('file', new File([content], name));
   for (const [key, value] of Object.entries(fields)) form.set(key, value);

@@ -14,16 +14,23 @@ import { type Upload, uploadDocument } from './upload-document.ts';
 
 export const uploadDocumentHandler: RouteHandler<typeof uploadDocumentRoute, AppEnv> = async (c) => {
   const contentType = (c.req.header('content-type') ?? '').toLowerCase();
-  const isForm = contentType.startsWith('multipart/form-data') || contentType.startsWith('application/x-www-form');
+  const isForm =
+    contentType.startsWith('multipart/form-data') || contentType.startsWith('application/x-www-form');
   if (!isForm && !contentType.includes('json')) {
-    throw unsupportedMediaType('Send the document as application/json or as a multipart/form-data file upload.');
+    throw unsupportedMediaType(
+      'Send the document as application/json or as a multipart/form-data file upload.',
+    );
   }
   const body = isForm ? c.req.valid('form') : c.req.valid('json');
   const upload: Upload =
     'file' in body
       ? {
           kind: 'file',
-          file: { name: body.file.name, type: body.file.type, bytes: new Uint8Array(await body.file.arrayBuffer()) },
+          file: {
+            name: body.file.name,
+            type: body.file.type,
+            bytes: new Uint8Array(await body.file.arrayBuffer()),
+          },
           title: body.title,
           source: body.source,
           metadata: body.metadata,

@@ -9,9 +9,9 @@ import type { IndexVersion } from './index-version.ts';
 
 export const vectorIndexName = (versionId: number) => `chunks_embedding_v${Math.trunc(versionId)}_hnsw`;
 
-/** The indexed expression: the untyped column cast to the version's dimension. */
+/** The indexed expression: the untyped column (of chunks aliased `c`) cast to the version's dimension. */
 export const embeddingExpression = (dimensions: number) =>
-  sql.raw(`(chunks.embedding::vector(${Math.trunc(dimensions)}))`);
+  sql.raw(`(c.embedding::vector(${Math.trunc(dimensions)}))`);
 
 export const versionLiteral = (versionId: number) => sql.raw(String(Math.trunc(versionId)));
 

@@ -1,0 +1,170 @@
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../db/rows.ts';
+import type { Deps } from '../../deps.ts';
+import { serviceUnavailable, validationFailed } from '../../errors.ts';
+import type { CallMeta } from '../../llm/llm-client.ts';
+import { contentHash } from '../documents/content-hash.ts';
+import { ensureActiveVersion } from '../index-versions/active-version.ts';
+import type { IndexVersion } from '../index-versions/index-version.ts';
+import { EmbeddingMismatchError } from '../ingest/embed.ts';
+import { queryEmbedding } from './query-embedding.ts';
+import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.ts';
+import {
+  fulltextRanking,
+  hybridRanking,
+  type SearchAfter,
+  type SearchMode,
+  type SearchScope,
+  vectorRanking,
+  withDetails,
+} from './search-query.ts';
+
+export interface SearchInput {
+  ownerId: string;
+  query: string;
+  topK: number;
+  mode: SearchMode;
+  cursor?: string | undefined;
+  documentIds?: string[] | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  meta: CallMeta;
+}
+
+export interface SearchHit {
+  chunkId: number;
+  documentId: string;
+  documentTitle: string;
+  text: string;
+  score: number;
+  headingPath: string[];
+  charStart: number;
+  charEnd: number;
+}
+
+export interface SearchPage {
+  indexVersion: Pick<IndexVersion, 'id' | 'embeddingModel' | 'dimensions'>;
+  mode: SearchMode;
+  results: SearchHit[];
+  nextCursor: string | null;
+}
+
+interface Row {
+  id: string | number;
+  key: number;
+  score: number;
+  document_id: string;
+  title: string;
+  text: string;
+  heading_path: string[];
+  char_start: number;
+  char_end: number;
+}
+
+async function requestHash(input: SearchInput): Promise<string> {
+  const metadata = Object.entries(input.metadata ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const documents = [...(input.documentIds ?? [])].sort();
+  return (await contentHash(JSON.stringify([input.query, input.mode, documents, metadata]))).slice(0, 16);
+}
+
+async function watermarkNow(deps: Deps): Promise<number> {
+  const [row] = rowsOf<{ max: string | number | null }>(
+    await deps.db.execute(sql`select max(id) as max from chunks`),
+  );
+  return Number(row?.max ?? 0);
+}
+
+async function rank(
+  deps: Deps,
+  version: IndexVersion,
+  scope: SearchScope,
+  input: SearchInput,
+  after?: SearchAfter,
+) {
+  const limit = input.topK + 1;
+  if (input.mode === 'fulltext') {
+    return rowsOf<Row>(await deps.db.execute(withDetails(fulltextRanking(scope, input.query, limit, after))));
+  }
+  const vector = await queryEmbedding(deps, version, input.query, input.meta);
+  if (input.mode === 'vector' && !vector) return [];
+  const ranking =
+    input.mode === 'vector'
+      ? vectorRanking(scope, vector!, limit, after)
+      : hybridRanking(scope, { query: input.query, vector }, deps.config.RAG_SEARCH_CANDIDATES, limit, after);
+  // Search settings are per transaction: the HNSW candidate list, and iterative scans so
+  // owner and metadata filters still fill the page (strict order keeps pages exact).
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(
+      sql`select set_config('hnsw.ef_search', ${String(deps.config.RAG_HNSW_EF_SEARCH)}, true),
+                 set_config('hnsw.iterative_scan', 'strict_order', true)`,
+    );
+    return rowsOf<Row>(await tx.execute(withDetails(ranking)));
+  });
+}
+
+/**
+ * Ranks the caller's chunks in the active index version (vector, full-text, or both fused
+ * with RRF) and returns one page. Pages are keyset-paginated against a chunk-id watermark,
+ * so chunks added meanwhile never shift later pages. Results are cached per version and
+ * generation, so any write or an index switch invalidates them.
+ */
+export async function searchChunks(deps: Deps, input: SearchInput): Promise<SearchPage> {
+  if (input.topK > deps.config.RAG_SEARCH_TOP_K_MAX) {
+    throw validationFailed(`top_k may be at most ${deps.config.RAG_SEARCH_TOP_K_MAX}.`, [
+      { pointer: '/body/top_k', detail: `must be <= ${deps.config.RAG_SEARCH_TOP_K_MAX}` },
+    ]);
+  }
+  const version = await ensureActiveVersion(deps);
+  const hash = await requestHash(input);
+  const position = input.cursor ? decodeSearchCursor(input.cursor, hash, version.id) : undefined;
+  const cacheKey = [version.id, version.generation, input.ownerId, hash, input.topK, input.cursor ?? ''].join(
+    '|',
+  );
+  const cached = deps.ragCache.pages.get(cacheKey) as SearchPage | undefined;
+  if (cached) return cached;
+
+  const scope: SearchScope = {
+    versionId: version.id,
+    dimensions: version.dimensions,
+    ownerId: input.ownerId,
+    watermark: position?.watermark ?? (await watermarkNow(deps)),
+    documentIds: input.documentIds,
+    metadata: input.metadata,
+  };
+  let rows: Row[];
+  try {
+    rows = await rank(deps, version, scope, input, position?.after);
+  } catch (error) {
+    if (error instanceof EmbeddingMismatchError)
+      throw serviceUnavailable(`Search is unavailable: ${error.message}.`);
+    throw error;
+  }
+  const pageRows = rows.slice(0, input.topK);
+  const last = pageRows.at(-1);
+  const page: SearchPage = {
+    indexVersion: { id: version.id, embeddingModel: version.embeddingModel, dimensions: version.dimensions },
+    mode: input.mode,
+    results: pageRows.map((r) => ({
+      chunkId: Number(r.id),
+      documentId: r.document_id,
+      documentTitle: r.title,
+      text: r.text,
+      score: Number(r.score),
+      headingPath: r.heading_path,
+      charStart: r.char_start,
+      charEnd: r.char_end,
+    })),
+    nextCursor:
+      rows.length > input.topK && last
+        ? encodeSearchCursor(
+            {
+              versionId: version.id,
+              watermark: scope.watermark,
+              after: { key: Number(last.key), id: Number(last.id) },
+            },
+            hash,
+          )
+        : null,
+  };
+  deps.ragCache.pages.set(cacheKey, page);
+  return page;
+}

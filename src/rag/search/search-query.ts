@@ -1,0 +1,120 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { embeddingExpression, versionLiteral } from '../index-versions/vector-index.ts';
+
+export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
+
+export interface SearchScope {
+  versionId: number;
+  dimensions: number;
+  ownerId: string;
+  /** Highest chunk id visible to this search: later pages ignore chunks added after the first. */
+  watermark: number;
+  documentIds?: string[] | undefined;
+  metadata?: Record<string, unknown> | undefined;
+}
+
+/**
+ * Resume after the last result of the previous page. Every ranking orders by (key, id)
+ * ascending, with the key exactly as SQL computed it (a distance, or a negated score), so
+ * the next page starts strictly after the previous one: no repeats, no gaps.
+ */
+export interface SearchAfter {
+  key: number;
+  id: number;
+}
+
+const resumeAfter = (key: SQL, after: SearchAfter | undefined) =>
+  after ? sql`and (${key}, c.id) > (${after.key}::float8, ${after.id}::bigint)` : sql``;
+
+// Reciprocal rank fusion constant (Cormack et al. 2009): damps the weight of top ranks.
+const RRF_K = 60;
+
+const scopeFilter = (scope: SearchScope): SQL => {
+  const parts = [
+    sql`c.index_version_id = ${versionLiteral(scope.versionId)}`,
+    sql`c.owner_id = ${scope.ownerId}`,
+    sql`c.id <= ${scope.watermark}`,
+  ];
+  if (scope.documentIds?.length) {
+    parts.push(
+      sql`c.document_id in (${sql.join(
+        scope.documentIds.map((id) => sql`${id}::uuid`),
+        sql`, `,
+      )})`,
+    );
+  }
+  if (scope.metadata && Object.keys(scope.metadata).length > 0) {
+    parts.push(sql`c.document_id in (
+      select d.id from documents d where d.owner_id = ${scope.ownerId} and d.metadata @> ${JSON.stringify(scope.metadata)}::jsonb)`);
+  }
+  return sql.join(parts, sql` and `);
+};
+
+// The cast is repeated literally so the planner matches the version's partial HNSW index.
+const distance = (scope: SearchScope, vector: string) =>
+  sql`${embeddingExpression(scope.dimensions)} <=> ${vector}::vector(${sql.raw(String(Math.trunc(scope.dimensions)))})`;
+
+// Any of the query's words (OR), stemmed like the index; the rank rewards chunks matching more of them, closer together.
+const orQuery = (query: string) =>
+  sql`replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery`;
+
+/** Vector ranking: cosine similarity, best first; the HNSW index serves the ORDER BY. */
+export function vectorRanking(scope: SearchScope, vector: string, limit: number, after?: SearchAfter): SQL {
+  const key = sql`(${distance(scope, vector)})::float8`;
+  return sql`
+    select c.id, ${key} as key, 1 - ${key} as score
+    from chunks c
+    where ${scopeFilter(scope)} ${resumeAfter(key, after)}
+    order by ${distance(scope, vector)}, c.id
+    limit ${limit}`;
+}
+
+/** Full-text ranking: ts_rank_cd over heading (weight A) and text (weight B), best first; GIN serves the match. */
+export function fulltextRanking(scope: SearchScope, query: string, limit: number, after?: SearchAfter): SQL {
+  const rank = sql`ts_rank_cd(c.tsv, q.tq)::float8`;
+  return sql`
+    select c.id, -${rank} as key, ${rank} as score
+    from chunks c, (select ${orQuery(query)} as tq) q
+    where c.tsv @@ q.tq and ${scopeFilter(scope)} ${resumeAfter(sql`-${rank}`, after)}
+    order by key, c.id
+    limit ${limit}`;
+}
+
+/**
+ * Hybrid ranking: reciprocal rank fusion of the top `candidates` of each ranking, in one
+ * statement (one snapshot). Pages walk the fused list, so its depth bounds pagination.
+ */
+export function hybridRanking(
+  scope: SearchScope,
+  input: { query: string; vector: string | null },
+  candidates: number,
+  limit: number,
+  after?: SearchAfter,
+): SQL {
+  const vectorPart = input.vector
+    ? sql`select id, row_number() over (order by key, id) as rank from (${vectorRanking(scope, input.vector, candidates)}) v`
+    : sql`select null::bigint as id, null::bigint as rank where false`;
+  const resume = after ? sql`where (-score, id) > (${after.key}::float8, ${after.id}::bigint)` : sql``;
+  return sql`
+    with vec as (${vectorPart}),
+    ft as (
+      select id, row_number() over (order by key, id) as rank
+      from (${fulltextRanking(scope, input.query, candidates)}) f),
+    fused as (
+      select coalesce(vec.id, ft.id) as id,
+             coalesce(1::float8 / (${RRF_K} + vec.rank), 0) + coalesce(1::float8 / (${RRF_K} + ft.rank), 0) as score
+      from vec full join ft on vec.id = ft.id)
+    select id, -score as key, score from fused ${resume}
+    order by key, id
+    limit ${limit}`;
+}
+
+/** A ranking joined to what a result shows, in ranking order. */
+export function withDetails(ranking: SQL): SQL {
+  return sql`
+    select r.id, r.key, r.score, c.document_id, d.title, c.text, c.heading_path, c.char_start, c.char_end
+    from (${ranking}) r
+    join chunks c on c.id = r.id
+    join documents d on d.id = c.document_id
+    order by r.key, r.id`;
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { drain, filePost, pgDoc, uploadText } from '../../helpers/rag.ts';
+import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+
+describe.each(databaseKinds)('documents on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it('queues a JSON upload, ingests it and reports it ready with its chunks', async () => {
+    const content =
+      '# Vacuum\n\nVACUUM reclaims storage occupied by dead tuples.\n\n## Autovacuum\n\nThe autovacuum daemon automates it.';
+    const res = await uploadText(t, 'alice', {
+      title: 'Vacuuming',
+      content,
+      metadata: { area: 'maintenance' },
+    });
+    expect(res.status).toBe(202);
+    const body = await readJson(res);
+    expect(body).toMatchObject({ status: 'queued', document: { title: 'Vacuuming', status: 'queued' } });
+    expect(body.job_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(await drain(t)).toBeGreaterThan(0);
+    const doc = await readJson(await t.as('alice', `/documents/${body.document_id}`));
+    expect(doc).toMatchObject({
+      status: 'ready',
+      chunk_count: 2,
+      metadata: { area: 'maintenance' },
+      progress: { ratio: 1, chunks_total: 2, chunks_embedded: 2 },
+      error: null,
+    });
+  });
+
+  it('returns the existing document for the same content: 200, no job, no new chunks', async () => {
+    const content = 'Sequences generate unique identifiers.';
+    const first = await readJson(await uploadText(t, 'alice', { title: 'Sequences', content }));
+    await drain(t);
+    const again = await uploadText(t, 'alice', { title: 'Sequences again', content });
+    expect(again.status).toBe(200);
+    expect(await readJson(again)).toMatchObject({
+      document_id: first.document_id,
+      job_id: null,
+      status: 'ready',
+    });
+    expect(await drain(t)).toBe(0);
+  });
+
+  it('ingests an uploaded HTML page of the manual, titled from <title>, with heading paths', async () => {
+    const res = await t.as(
+      'bob',
+      '/documents',
+      filePost('indexes-partial.html', pgDoc('indexes-partial.html')),
+    );
+    expect(res.status).toBe(202);
+    const { document_id } = await readJson(res);
+    await drain(t);
+    const doc = await readJson(await t.as('bob', `/documents/${document_id}`));
+    expect(doc).toMatchObject({
+      title: '11.8. Partial Indexes',
+      source: 'indexes-partial.html',
+      mime_type: 'text/html',
+    });
+    expect(doc.status).toBe('ready');
+    expect(doc.chunk_count).toBeGreaterThan(1);
+  });
+
+  it('lists documents newest first, page by page, without repeats', async () => {
+    for (const n of [1, 2, 3])
+      await uploadText(t, 'carol', { title: `Note ${n}`, content: `Note number ${n}.` });
+    const first = await readJson(await t.as('carol', '/documents?limit=2'));
+    expect(first.items.map((d: { title: string }) => d.title)).toEqual(['Note 3', 'Note 2']);
+    const second = await readJson(await t.as('carol', `/documents?limit=2&cursor=${first.next_cursor}`));
+    expect(second.items.map((d: { title: string }) => d.title)).toEqual(['Note 1']);
+    expect(second.next_cursor).toBeNull();
+  });
+
+  it('deletes a document with its chunks', async () => {
+    const { document_id } = await readJson(
+      await uploadText(t, 'dave', { title: 'Gone', content: 'Soon deleted.' }),
+    );
+    await drain(t);
+    const del = await t.as('dave', `/documents/${document_id}`, { method: 'DELETE' });
+    expect(del.status).toBe(204);
+    expect((await t.as('dave', `/documents/${document_id}`)).status).toBe(404);
+  });
+});
