@@ -1,13 +1,23 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { authRouter } from './auth/index.ts';
 import { docsRouter } from './docs/index.ts';
+import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
 import type { BodyLimitOverrides } from './http/body-limit.middleware.ts';
 import { ragRouter } from './rag/index.ts';
 import { systemRouter } from './system/index.ts';
+import { usageRouter } from './usage/index.ts';
 
 /** Every capability's router, in one list; createApp and the OpenAPI script both mount it. */
-export const routers: OpenAPIHono<AppEnv>[] = [systemRouter, docsRouter, authRouter, ragRouter];
+export const routers: OpenAPIHono<AppEnv>[] = [
+  systemRouter,
+  docsRouter,
+  authRouter,
+  ragRouter,
+  analyzeRouter,
+  v1Router,
+  usageRouter,
+];
 
 /** Routes that accept bodies larger than BODY_LIMIT_BYTES. */
 export const bodyLimitOverrides: BodyLimitOverrides = {

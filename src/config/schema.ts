@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { guardBackendNames } from '../guards/guards.ts';
+import { parseRateLimitPolicies } from '../guards/rate-limit-policies.ts';
 
 const optionalString = z
   .string()
@@ -31,6 +33,16 @@ const priceOverrides = z.record(
     cached_input: z.number().min(0).optional(),
   }),
 );
+
+// `class:limit/window,...;class:...` over the defaults (see src/guards/rate-limit-policies.ts).
+const rateLimitPolicies = optionalString.transform((v, ctx) => {
+  try {
+    return parseRateLimitPolicies(v);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 
 /** Every setting cairn knows, with its default; the README table and .env.example mirror this. */
 export const configSchema = z
@@ -65,7 +77,7 @@ export const configSchema = z
     ANALYZE_MAX_TEXT_CHARS: int(20_000, 1, 1_000_000),
     ANALYZE_MAX_OUTPUT_TOKENS: int(1024, 16, 100_000),
     ANALYZE_SCHEMA_MAX_BYTES: int(16_384, 256, 1_048_576),
-    ANALYZE_SCHEMA_MAX_DEPTH: int(8, 1, 64),
+    ANALYZE_SCHEMA_MAX_DEPTH: int(16, 2, 64),
     USAGE_FLUSH_INTERVAL_MS: int(1000, 10, 60_000),
     USAGE_BATCH_SIZE: int(200, 1, 10_000),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -89,6 +101,16 @@ export const configSchema = z
     JOB_CONCURRENCY: int(2, 1, 64),
     JOB_POLL_INTERVAL_MS: int(1000, 10, 60_000),
     JOB_LEASE_S: int(120, 5, 3600),
+    RATE_LIMIT_BACKEND: optionalString.pipe(z.enum(guardBackendNames).optional()),
+    IDEMPOTENCY_BACKEND: optionalString.pipe(z.enum(guardBackendNames).optional()),
+    RATE_LIMIT_POLICIES: rateLimitPolicies,
+    RATE_LIMIT_FAILURE_MODE: z.enum(['open', 'closed']).default('open'),
+    IDEMPOTENCY_FAILURE_MODE: z.enum(['open', 'closed']).default('closed'),
+    IDEMPOTENCY_TTL_S: int(86_400, 1, 2_592_000),
+    IDEMPOTENCY_LOCK_TTL_S: int(300, 1, 86_400),
+    IDEMPOTENCY_MAX_RESPONSE_BYTES: int(1_048_576, 1024, 1_572_864),
+    GUARD_TIMEOUT_MS: int(2000, 10, 60_000),
+    TRUST_PROXY: int(0, 0, 10),
   })
   .superRefine((c, ctx) => {
     if (c.RAG_CHUNK_OVERLAP >= c.RAG_CHUNK_SIZE) {

@@ -5,7 +5,7 @@ import type { AppEnv } from './app-env.ts';
 import { problemResponse } from './problem.ts';
 
 // Hono and its validators raise HTTPException for transport-level problems; give them our shape.
-function fromHttpException(error: HTTPException): AppError {
+export function fromHttpException(error: HTTPException): AppError {
   if (error.status === 415)
     return unsupportedMediaType('The request body must be sent with a supported Content-Type.');
   if (error.status === 400) return badRequest(error.message || 'The request could not be read.');

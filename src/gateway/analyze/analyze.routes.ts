@@ -1,0 +1,65 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../http/problem.ts';
+
+const analyzeBody = z
+  .object({
+    text: z
+      .string()
+      .min(1)
+      .refine((t) => t.trim().length > 0, 'must contain more than whitespace')
+      .openapi({ example: 'The new release fixed every crash I reported. Great work, Acme Corp!' }),
+    schema: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        'A JSON Schema (root "type": "object") for the result. Without it, the default analysis: summary, sentiment, topics, entities, language.',
+    }),
+    model: z
+      .string()
+      .max(200)
+      .regex(/^[\w.:/@-]+$/, 'must be a model name')
+      .optional()
+      .openapi({ description: 'Model to ask; the configured LLM_MODEL when absent.' }),
+  })
+  .openapi('AnalyzeRequest');
+
+const analyzeResponse = z
+  .object({
+    result: z.record(z.string(), z.unknown()).openapi({ description: 'The validated JSON object.' }),
+    model: z.string().openapi({ example: 'local' }),
+    usage: z.object({
+      tokens_in: z.number().int(),
+      tokens_out: z.number().int(),
+      cost_usd: z.number(),
+    }),
+    attempts: z.number().int().openapi({ description: 'Model calls made, repairs included.' }),
+    request_id: z.string(),
+  })
+  .openapi('AnalyzeResponse');
+
+export const analyze = createRoute({
+  method: 'post',
+  path: '/analyze',
+  tags: ['gateway'],
+  summary: 'Analyse a text into validated JSON (default analysis or your JSON Schema)',
+  ...guarded({ routeClass: 'model', idempotent: true }),
+  request: { body: { required: true, content: { 'application/json': { schema: analyzeBody } } } },
+  responses: {
+    200: {
+      description: 'The validated result; headers x-cairn-cost-usd and x-cairn-overhead-ms',
+      content: { 'application/json': { schema: analyzeResponse } },
+    },
+    ...authErrorResponses,
+    409: problemResponses[409],
+    413: problemResponses[413],
+    415: problemResponses[415],
+    422: problemResponses[422],
+    429: problemResponses[429],
+    502: problemResponses[502],
+    503: problemResponses[503],
+    504: {
+      description: 'The model provider timed out',
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+    },
+  },
+});

@@ -1,0 +1,134 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { openAiErrors } from './v1-errors.routes.ts';
+
+// The subset of OpenAI's wire format cairn accepts. Unknown fields are tolerated (clients send
+// many), but every field cairn forwards is checked.
+
+const modelName = z.string().min(1).max(200).openapi({ example: 'gpt-4o-mini' });
+const textPart = z.object({ type: z.literal('text'), text: z.string() });
+const content = z.union([z.string(), z.array(textPart).min(1)]).openapi({
+  description: 'Text, or a list of text parts (images and audio are not supported).',
+});
+
+const toolCall = z.object({
+  id: z.string().min(1),
+  type: z.literal('function'),
+  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+});
+
+const message = z.discriminatedUnion('role', [
+  z.object({ role: z.enum(['system', 'developer']), content, name: z.string().optional() }),
+  z.object({ role: z.literal('user'), content, name: z.string().optional() }),
+  z.object({
+    role: z.literal('assistant'),
+    content: content.nullable().optional(),
+    tool_calls: z.array(toolCall).optional(),
+    name: z.string().optional(),
+  }),
+  z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1) }),
+]);
+
+const tool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().regex(/^[\w-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+    description: z.string().max(4096).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    json_schema: z.object({
+      name: z.string().regex(/^[\w-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+export const chatCompletionBody = z
+  .looseObject({
+    model: modelName,
+    messages: z.array(message).min(1).max(1000),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+    tools: z.array(tool).max(128).optional(),
+    tool_choice: z
+      .union([
+        z.enum(['none', 'auto', 'required']),
+        z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      ])
+      .optional(),
+    response_format: responseFormat.optional(),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    max_tokens: z.number().int().positive().nullable().optional(),
+    max_completion_tokens: z.number().int().positive().nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
+    seed: z.number().int().nullable().optional(),
+    n: z.literal(1).nullable().optional().openapi({ description: 'Only one choice is supported.' }),
+    user: z.string().max(256).optional(),
+  })
+  .openapi('ChatCompletionRequest');
+
+export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
+
+const usage = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+  prompt_tokens_details: z.object({ cached_tokens: z.number().int() }).optional(),
+  completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
+});
+
+export const chatCompletion = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        message: z.object({
+          role: z.literal('assistant'),
+          content: z.string().nullable(),
+          refusal: z.null(),
+          tool_calls: z.array(toolCall).optional(),
+        }),
+        finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']),
+        logprobs: z.null(),
+      }),
+    ),
+    usage,
+  })
+  .openapi('ChatCompletion');
+
+export const chatCompletions = createRoute({
+  method: 'post',
+  path: '/v1/chat/completions',
+  tags: ['openai-compatible'],
+  summary: 'OpenAI-compatible chat completions (stream: true answers Server-Sent Events)',
+  ...guarded({ routeClass: 'model', idempotent: true }),
+  request: { body: { required: true, content: { 'application/json': { schema: chatCompletionBody } } } },
+  responses: {
+    200: {
+      description: 'A completion, or an SSE stream of chunks ending with [DONE]',
+      content: {
+        'application/json': { schema: chatCompletion },
+        'text/event-stream': { schema: z.string() },
+      },
+    },
+    ...openAiErrors,
+  },
+});

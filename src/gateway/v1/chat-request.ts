@@ -1,0 +1,85 @@
+import type { Config } from '../../config/schema.ts';
+import { validationFailed } from '../../errors.ts';
+import type { CallMeta, ChatMessage, ChatRequest, ResponseFormat } from '../../llm/llm-client.ts';
+import { schemaProblems } from '../schema-limits.ts';
+import type { ChatCompletionBody } from './chat-completions.routes.ts';
+
+type WireContent = string | { type: 'text'; text: string }[];
+
+const text = (content: WireContent | null | undefined) =>
+  content == null ? null : typeof content === 'string' ? content : content.map((p) => p.text).join('');
+
+function toMessage(m: ChatCompletionBody['messages'][number]): ChatMessage {
+  switch (m.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: text(m.content) ?? '' };
+    case 'user':
+      return { role: 'user', content: text(m.content) ?? '' };
+    case 'tool':
+      return { role: 'tool', content: text(m.content) ?? '', toolCallId: m.tool_call_id };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: text(m.content),
+        toolCalls: m.tool_calls?.map((c) => ({
+          id: c.id,
+          name: c.function.name,
+          arguments: c.function.arguments,
+        })),
+      };
+  }
+}
+
+function toResponseFormat(body: ChatCompletionBody, config: Config): ResponseFormat | undefined {
+  const format = body.response_format;
+  if (format?.type !== 'json_schema') return format;
+  const at = '/body/response_format/json_schema/schema';
+  const schema = format.json_schema.schema;
+  if (!schema)
+    throw validationFailed('A json_schema response format needs a schema.', [
+      { pointer: at, detail: 'is required' },
+    ]);
+  const problems = schemaProblems(
+    schema,
+    { maxBytes: config.ANALYZE_SCHEMA_MAX_BYTES, maxDepth: config.ANALYZE_SCHEMA_MAX_DEPTH },
+    at,
+  );
+  if (problems.length > 0) throw validationFailed('The response schema cannot be used.', problems, 422);
+  return {
+    type: 'json_schema',
+    name: format.json_schema.name,
+    schema,
+    strict: format.json_schema.strict ?? false,
+  };
+}
+
+/** An OpenAI chat-completions body as cairn's provider-neutral chat request. */
+export function toChatRequest(
+  body: ChatCompletionBody,
+  config: Config,
+  meta: CallMeta,
+  signal?: AbortSignal,
+): ChatRequest {
+  const choice = body.tool_choice;
+  const stop = body.stop ?? undefined;
+  return {
+    model: body.model,
+    messages: body.messages.map(toMessage),
+    tools: body.tools?.map((t) => ({
+      name: t.function.name,
+      description: t.function.description,
+      parameters: t.function.parameters ?? { type: 'object', properties: {} },
+    })),
+    toolChoice:
+      choice === undefined ? undefined : typeof choice === 'string' ? choice : { name: choice.function.name },
+    responseFormat: toResponseFormat(body, config),
+    temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
+    stop: stop === undefined ? undefined : typeof stop === 'string' ? [stop] : stop,
+    seed: body.seed ?? undefined,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    meta,
+    signal,
+  };
+}

@@ -1,0 +1,47 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { openAiErrors } from './v1-errors.routes.ts';
+
+const modelName = z.string().min(1).max(200).openapi({ example: 'text-embedding-3-small' });
+
+export const embeddingsBody = z
+  .looseObject({
+    model: modelName,
+    input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]).openapi({
+      description: 'A text or a list of texts (token arrays are not supported).',
+    }),
+    encoding_format: z.enum(['float', 'base64']).optional(),
+    dimensions: z.number().int().positive().optional(),
+    user: z.string().max(256).optional(),
+  })
+  .openapi('EmbeddingsRequest');
+
+export type EmbeddingsBody = z.infer<typeof embeddingsBody>;
+
+export const embeddingsList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(
+      z.object({
+        object: z.literal('embedding'),
+        index: z.number().int(),
+        embedding: z.union([z.array(z.number()), z.string()]),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+  })
+  .openapi('EmbeddingsList');
+
+export const embeddings = createRoute({
+  method: 'post',
+  path: '/v1/embeddings',
+  tags: ['openai-compatible'],
+  summary: 'OpenAI-compatible embeddings (float or base64)',
+  ...guarded({ routeClass: 'model', idempotent: true }),
+  request: { body: { required: true, content: { 'application/json': { schema: embeddingsBody } } } },
+  responses: {
+    200: { description: 'The embeddings', content: { 'application/json': { schema: embeddingsList } } },
+    ...openAiErrors,
+  },
+});

@@ -1,0 +1,29 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { openAiErrors } from './v1-errors.routes.ts';
+
+export const modelList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(
+      z.object({
+        id: z.string(),
+        object: z.literal('model'),
+        created: z.number().int(),
+        owned_by: z.string(),
+      }),
+    ),
+  })
+  .openapi('ModelList');
+
+export const models = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  tags: ['openai-compatible'],
+  summary: 'Models of the configured provider',
+  ...guarded({ routeClass: 'read' }),
+  responses: {
+    200: { description: 'The models', content: { 'application/json': { schema: modelList } } },
+    ...openAiErrors,
+  },
+});

@@ -1,0 +1,33 @@
+import type { AppError } from '../../errors.ts';
+
+// OpenAI's error `type` by status; its SDKs pick their exception class from the status alone.
+function errorType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+// "/body/messages/0/content" → "messages[0].content", as OpenAI names parameters.
+const paramOf = (pointer: string) =>
+  pointer
+    .replace(/^\/body\/?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('') || null;
+
+/** An AppError as OpenAI's error body: { error: { message, type, param, code } }. */
+export function openAiError(error: AppError) {
+  const fields = error.errors ?? [];
+  const details = fields.map((f) => `${paramOf(f.pointer) ?? 'body'}: ${f.detail}`).join('; ');
+  return {
+    error: {
+      message: details ? `${error.message} ${details}` : error.message,
+      type: errorType(error.status),
+      param: fields[0] ? paramOf(fields[0].pointer) : null,
+      code: error.slug.replace(/-/g, '_'),
+    },
+  };
+}

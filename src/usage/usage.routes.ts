@@ -1,0 +1,43 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../http/openapi.ts';
+
+const day = z.iso.date().openapi({ example: '2026-11-25' });
+
+const totals = {
+  requests: z.number().int().openapi({ description: 'Distinct API requests that called a model' }),
+  calls: z.number().int().openapi({ description: 'Model calls (a repaired /analyze makes several)' }),
+  tokens_in: z.number().int(),
+  tokens_out: z.number().int(),
+  cost_usd: z.number(),
+};
+
+const usageReport = z
+  .object({
+    user_id: z.string(),
+    from: day,
+    to: day,
+    totals: z.object(totals),
+    by_day: z.array(z.object({ day, ...totals })),
+    by_model: z.array(z.object({ provider: z.string(), model: z.string(), ...totals })),
+  })
+  .openapi('UsageReport');
+
+export const usage = createRoute({
+  method: 'get',
+  path: '/usage',
+  tags: ['usage'],
+  summary: "The caller's model usage and cost, by UTC day and by model",
+  ...guarded({ routeClass: 'read' }),
+  request: {
+    query: z.object({
+      from: day.optional().openapi({ description: 'First day (UTC); default 29 days before `to`' }),
+      to: day.optional().openapi({ description: 'Last day (UTC), inclusive; default today' }),
+    }),
+  },
+  responses: {
+    200: { description: 'Usage report', content: { 'application/json': { schema: usageReport } } },
+    ...authErrorResponses,
+    429: problemResponses[429],
+  },
+});
