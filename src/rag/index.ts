@@ -1,4 +1,8 @@
 import { createRouter } from '../http/create-router.ts';
+import { chatHandler } from './chat/chat.handlers.ts';
+import { chatRoute } from './chat/chat.routes.ts';
+import { getConversationHandler, listConversationsHandler } from './conversations/conversations.handlers.ts';
+import { getConversationRoute, listConversationsRoute } from './conversations/conversations.routes.ts';
 import {
   deleteDocumentHandler,
   getDocumentHandler,
@@ -19,4 +23,7 @@ export const ragRouter = createRouter()
   .openapi(listDocumentsRoute, listDocumentsHandler)
   .openapi(getDocumentRoute, getDocumentHandler)
   .openapi(deleteDocumentRoute, deleteDocumentHandler)
-  .openapi(searchRoute, searchHandler);
+  .openapi(searchRoute, searchHandler)
+  .openapi(chatRoute, chatHandler)
+  .openapi(listConversationsRoute, listConversationsHandler)
+  .openapi(getConversationRoute, getConversationHandler);

@@ -1,0 +1,159 @@
+import type { Deps } from '../../deps.ts';
+import type { CallMeta, ChatMessage, TokenUsage } from '../../llm/llm-client.ts';
+import {
+  findConversation,
+  recentMessages,
+  recordExchange,
+  type StoredCitation,
+} from '../conversations/conversation-store.ts';
+import { type SearchPage, searchChunks } from '../search/search-chunks.ts';
+import { buildContext, type ChatContext, NO_CONTEXT_ANSWER, systemPrompt } from './build-context.ts';
+import { citedSources } from './cite.ts';
+
+// Earlier turns given to the model with a follow-up question.
+const HISTORY_MESSAGES = 6;
+
+export interface ChatInput {
+  ownerId: string;
+  question: string;
+  conversationId?: string | undefined;
+  topK?: number | undefined;
+  documentIds?: string[] | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  meta: CallMeta;
+}
+
+export interface ChatResult {
+  conversationId: string;
+  messageId: number;
+  answer: string;
+  grounded: boolean;
+  citations: StoredCitation[];
+  model: string;
+  usage: TokenUsage | null;
+  indexVersion: SearchPage['indexVersion'];
+  context: { chunks: number; retrieved: number; tokens: number; budget: number };
+}
+
+export type ChatEvent = { type: 'delta'; content: string } | { type: 'done'; result: ChatResult };
+
+interface Prepared {
+  page: SearchPage;
+  context: ChatContext;
+  messages: ChatMessage[];
+}
+
+async function prepare(deps: Deps, input: ChatInput): Promise<Prepared> {
+  const history = input.conversationId
+    ? await findConversation(deps.db, input.ownerId, input.conversationId).then(() =>
+        recentMessages(deps.db, input.conversationId!, HISTORY_MESSAGES),
+      )
+    : [];
+  const page = await searchChunks(deps, {
+    ownerId: input.ownerId,
+    query: input.question,
+    topK: input.topK ?? deps.config.RAG_CHAT_TOP_K,
+    mode: 'hybrid',
+    documentIds: input.documentIds,
+    metadata: input.metadata,
+    meta: input.meta,
+  });
+  const context = await buildContext(page.results, deps.config.RAG_CHAT_CONTEXT_TOKENS);
+  const messages: ChatMessage[] = [
+    { role: 'system', content: systemPrompt(context) },
+    ...history.map((m) => ({ role: m.role, content: m.content })),
+    { role: 'user', content: input.question },
+  ];
+  return { page, context, messages };
+}
+
+async function finish(
+  deps: Deps,
+  input: ChatInput,
+  prepared: Prepared,
+  reply: { answer: string; model: string; usage: TokenUsage | null },
+): Promise<ChatResult> {
+  const cited = citedSources(reply.answer, prepared.context.sources);
+  const citations: StoredCitation[] = cited.map((s) => ({
+    marker: s.marker,
+    chunk_id: s.hit.chunkId,
+    document_id: s.hit.documentId,
+    document_title: s.hit.documentTitle,
+    heading_path: s.hit.headingPath,
+    score: s.hit.score,
+  }));
+  const stored = await recordExchange(deps.db, {
+    ownerId: input.ownerId,
+    conversationId: input.conversationId,
+    question: input.question,
+    answer: reply.answer,
+    citations,
+    model: reply.model,
+    usage: reply.usage
+      ? { input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens }
+      : null,
+    indexVersionId: prepared.page.indexVersion.id,
+  });
+  return {
+    ...stored,
+    answer: reply.answer,
+    grounded: citations.length > 0,
+    citations,
+    model: reply.model,
+    usage: reply.usage,
+    indexVersion: prepared.page.indexVersion,
+    context: {
+      chunks: prepared.context.sources.length,
+      retrieved: prepared.page.results.length,
+      tokens: prepared.context.tokens,
+      budget: deps.config.RAG_CHAT_CONTEXT_TOKENS,
+    },
+  };
+}
+
+// Nothing retrieved: no model call can ground an answer, so none is made.
+const noContextReply = (deps: Deps) => ({
+  answer: NO_CONTEXT_ANSWER,
+  model: deps.llm.chatModel,
+  usage: null,
+});
+
+/**
+ * Retrieval-augmented answer: hybrid search over the caller's documents, the best chunks
+ * within the token budget as numbered sources, the model's answer with the sources it used
+ * as citations, all stored in the conversation.
+ */
+export async function answerQuestion(deps: Deps, input: ChatInput): Promise<ChatResult> {
+  const prepared = await prepare(deps, input);
+  if (prepared.context.sources.length === 0) return finish(deps, input, prepared, noContextReply(deps));
+  const response = await deps.llm.chat({ messages: prepared.messages, meta: input.meta });
+  return finish(deps, input, prepared, {
+    answer: response.content ?? '',
+    model: response.model,
+    usage: response.accounting?.usage ?? response.usage,
+  });
+}
+
+/** The same, streamed: answer deltas as the model produces them, then the stored result. */
+export async function* streamAnswer(deps: Deps, input: ChatInput): AsyncGenerator<ChatEvent> {
+  const prepared = await prepare(deps, input);
+  if (prepared.context.sources.length === 0) {
+    const reply = noContextReply(deps);
+    yield { type: 'delta', content: reply.answer };
+    yield { type: 'done', result: await finish(deps, input, prepared, reply) };
+    return;
+  }
+  let answer = '';
+  let model = deps.llm.chatModel;
+  let usage: TokenUsage | null = null;
+  for await (const event of deps.llm.chatStream({ messages: prepared.messages, meta: input.meta })) {
+    if (event.type === 'delta') {
+      answer += event.content;
+      yield { type: 'delta', content: event.content };
+    } else if (event.type === 'done') {
+      model = event.model;
+      usage = event.accounting?.usage ?? event.usage;
+    }
+  }
+  yield { type: 'done', result: await finish(deps, input, prepared, { answer, model, usage }) };
+}

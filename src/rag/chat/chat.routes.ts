@@ -1,0 +1,74 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { metadataSchema } from '../documents/upload-document.ts';
+import { indexVersionRefSchema } from '../search/search.routes.ts';
+
+export const citationSchema = z
+  .object({
+    marker: z.number().int().openapi({ description: 'The [n] the answer cites' }),
+    chunk_id: z.number().int(),
+    document_id: z.uuid(),
+    document_title: z.string(),
+    heading_path: z.array(z.string()),
+    score: z.number(),
+  })
+  .openapi('Citation');
+
+const usageSchema = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).nullable();
+
+export const chatResponseSchema = z
+  .object({
+    conversation_id: z.uuid(),
+    message_id: z.number().int(),
+    answer: z.string(),
+    grounded: z.boolean().openapi({ description: 'False when the context did not contain the answer' }),
+    citations: z.array(citationSchema),
+    model: z.string(),
+    usage: usageSchema,
+    index_version: indexVersionRefSchema,
+    context: z.object({
+      chunks: z.number().int().openapi({ description: 'Chunks given to the model' }),
+      retrieved: z.number().int(),
+      tokens: z.number().int(),
+      budget: z.number().int(),
+    }),
+  })
+  .openapi('ChatResponse');
+
+const chatRequestSchema = z
+  .object({
+    message: z.string().trim().min(1).max(8000).openapi({ example: 'When should I use a partial index?' }),
+    conversation_id: z.uuid().optional().openapi({ description: 'Continue this conversation' }),
+    stream: z.boolean().default(false).openapi({ description: 'Answer as Server-Sent Events' }),
+    top_k: z.number().int().min(1).max(50).optional(),
+    filters: z
+      .object({
+        document_ids: z.array(z.uuid()).min(1).max(100).optional(),
+        metadata: metadataSchema.optional(),
+      })
+      .optional(),
+  })
+  .openapi('ChatRequest');
+
+export const chatRoute = createRoute({
+  method: 'post',
+  path: '/chat',
+  tags: ['chat'],
+  summary: 'Answer a question from your documents, with citations (JSON, or SSE with stream: true)',
+  description:
+    'SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway.',
+  ...guarded({ routeClass: 'model', idempotent: true }),
+  request: { body: { required: true, content: { 'application/json': { schema: chatRequestSchema } } } },
+  responses: {
+    200: {
+      description: 'The answer',
+      content: {
+        'application/json': { schema: chatResponseSchema },
+        'text/event-stream': { schema: z.string().openapi({ description: 'Server-Sent Events' }) },
+      },
+    },
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});

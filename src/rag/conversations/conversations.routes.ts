@@ -1,0 +1,70 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { citationSchema } from '../chat/chat.routes.ts';
+
+const conversationSchema = z
+  .object({ id: z.uuid(), title: z.string(), created_at: z.string(), updated_at: z.string() })
+  .openapi('Conversation');
+
+const messageSchema = z
+  .object({
+    id: z.number().int(),
+    role: z.enum(['user', 'assistant']),
+    content: z.string(),
+    citations: z.array(citationSchema),
+    model: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('ConversationMessage');
+
+export const listConversationsRoute = createRoute({
+  method: 'get',
+  path: '/conversations',
+  tags: ['chat'],
+  summary: "The caller's conversations, most recently active first",
+  ...guarded({ routeClass: 'read' }),
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      cursor: z.string().max(500).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: 'A page of conversations',
+      content: {
+        'application/json': {
+          schema: z
+            .object({ items: z.array(conversationSchema), next_cursor: z.string().nullable() })
+            .openapi('ConversationPage'),
+        },
+      },
+    },
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
+
+export const getConversationRoute = createRoute({
+  method: 'get',
+  path: '/conversations/{id}',
+  tags: ['chat'],
+  summary: 'A conversation with its messages and citations',
+  ...guarded({ routeClass: 'read' }),
+  request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  responses: {
+    200: {
+      description: 'The conversation',
+      content: {
+        'application/json': {
+          schema: conversationSchema
+            .extend({ messages: z.array(messageSchema) })
+            .openapi('ConversationDetail'),
+        },
+      },
+    },
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
