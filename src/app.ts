@@ -1,6 +1,7 @@
 import { requestId } from 'hono/request-id';
 import pkg from '../package.json' with { type: 'json' };
 import type { DepsResolver } from './deps.ts';
+import { anonymousRateLimit } from './guards/anonymous-rate-limit.middleware.ts';
 import { limitBody } from './http/body-limit.middleware.ts';
 import { createRouter } from './http/create-router.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -16,6 +17,7 @@ export function createApp(resolveDeps: DepsResolver) {
   const app = createRouter();
   app.use(requestId({ limitLength: 128 }));
   app.use(requestContext({ resolveDeps }));
+  app.use(anonymousRateLimit());
   app.use(limitBody({ overrides: bodyLimitOverrides }));
   mountRoutes(app);
   registerOpenApi(app, APP_VERSION);

@@ -3,6 +3,9 @@ import { createTokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
 import type { Deps } from './deps.ts';
+import type { ClientAddress } from './guards/client-address.ts';
+import { createGuards, type Guards } from './guards/guards.ts';
+import { memoryGuardBackend } from './guards/memory/memory-guards.ts';
 import type { LlmClient } from './llm/llm-client.ts';
 import { createLlmStack, type LlmStack } from './llm/llm-stack.ts';
 import type { Logger } from './observability/logger.ts';
@@ -20,6 +23,8 @@ export function buildDeps(options: {
   logger: Logger;
   llm?: LlmClient;
   queue?: JobQueue;
+  guards?: Guards;
+  clientAddress?: ClientAddress;
   now?: () => Date;
 }): BaseDeps {
   const { config } = options;
@@ -38,6 +43,8 @@ export function buildDeps(options: {
     principalCache: createPrincipalCache(),
     queue: options.queue ?? createDatabaseQueue(),
     ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
+    guards: options.guards ?? createGuards(config, { memory: memoryGuardBackend }, 'memory'),
+    clientAddress: options.clientAddress ?? (() => undefined),
     now,
   };
 }

@@ -2,6 +2,8 @@ import type { PrincipalCache } from './auth/resolve-principal.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
+import type { ClientAddress } from './guards/client-address.ts';
+import type { Guards } from './guards/guards.ts';
 import type { LlmClient } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
 import type { JobQueue } from './queue/job-queue.ts';
@@ -21,6 +23,10 @@ export interface Deps {
   principalCache: PrincipalCache;
   queue: JobQueue;
   ragCache: RagCache;
+  /** Rate limiter and idempotency store behind the guards middleware. */
+  guards: Guards;
+  /** The peer address of a request, as the runtime sees it. */
+  clientAddress: ClientAddress;
   now: () => Date;
 }
 

@@ -3,7 +3,9 @@ import { type BaseDeps, buildDeps, completeDeps } from '../src/build-deps.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createRequestUsageWriter } from '../src/usage/request-usage-writer.ts';
+import { cloudflareClientAddress } from './client-address.ts';
 import type { Env } from './env.ts';
+import { workerGuards } from './guards/durable-object-guards.ts';
 import { requestDatabase } from './request-database.ts';
 
 // Built on the first request of an isolate (bindings arrive with it) and reused after.
@@ -14,13 +16,21 @@ const app = createApp((bindings, ctx) => {
   base ??= (() => {
     const config = loadConfig(env);
     const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => console.log(line) });
-    return buildDeps({ config, logger });
+    return buildDeps({
+      config,
+      logger,
+      guards: workerGuards(config, env),
+      clientAddress: cloudflareClientAddress,
+    });
   })();
   const db = requestDatabase(env);
   // Usage events go out after the response, kept alive by waitUntil.
   const defer = (work: Promise<unknown>) => ctx?.waitUntil(work);
   return completeDeps(base, db, createRequestUsageWriter({ db, logger: base.logger, defer }));
 });
+
+export { IdempotencyObject } from './guards/idempotency-object.ts';
+export { RateLimiterObject } from './guards/rate-limiter-object.ts';
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),

@@ -1,8 +1,10 @@
-import { authenticated } from '../auth/auth.middleware.ts';
+import { requireAuth, requireRole } from '../auth/auth.middleware.ts';
 import type { Role } from '../auth/principal.ts';
+import { idempotency } from './idempotency.middleware.ts';
+import { rateLimit } from './rate-limit.middleware.ts';
+import type { RouteClass } from './rate-limit-policies.ts';
 
-/** Route classes with their own rate-limit policy (configured per class). */
-export type RouteClass = 'model' | 'write' | 'read' | 'admin';
+export type { RouteClass } from './rate-limit-policies.ts';
 
 export interface GuardOptions {
   routeClass: RouteClass;
@@ -12,9 +14,17 @@ export interface GuardOptions {
 }
 
 /**
- * Spread into createRoute(): bearer auth, then the route class's rate limit, then
- * idempotency, in that order (DESIGN.md §2).
+ * Spread into createRoute(): bearer auth (and role), then the route class's rate limit,
+ * then idempotency, in that order (DESIGN.md §2).
  */
 export function guarded(options: GuardOptions) {
-  return authenticated(options.role);
+  return {
+    security: [{ bearerAuth: [] }],
+    middleware: [
+      requireAuth(),
+      ...(options.role ? [requireRole(options.role)] : []),
+      rateLimit(options.routeClass),
+      ...(options.idempotent ? [idempotency()] : []),
+    ],
+  };
 }

@@ -5,7 +5,9 @@ import { ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
+import { nodeClientAddress } from './client-address.ts';
 import { loadNodeConfig } from './node-config.ts';
+import { nodeGuards } from './node-guards.ts';
 import { openDatabase } from './open-database.ts';
 
 const started = performance.now();
@@ -24,7 +26,16 @@ const usage = createBatchedUsageWriter({
   batchSize: config.USAGE_BATCH_SIZE,
   flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
 });
-const deps = completeDeps(buildDeps({ config, logger }), database.db, usage);
+const deps = completeDeps(
+  buildDeps({
+    config,
+    logger,
+    guards: nodeGuards(config, database.db, logger),
+    clientAddress: nodeClientAddress,
+  }),
+  database.db,
+  usage,
+);
 const app = createApp(() => deps);
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {

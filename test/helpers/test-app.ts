@@ -4,11 +4,18 @@ import type { Role } from '../../src/auth/principal.ts';
 import { buildDeps, completeDeps } from '../../src/build-deps.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { Deps } from '../../src/deps.ts';
+import { createGuards } from '../../src/guards/guards.ts';
+import { memoryGuardBackend } from '../../src/guards/memory/memory-guards.ts';
+import { postgresGuardBackend } from '../../src/guards/postgres/postgres-guards.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+// Limits no test reaches by accident; the guards' own tests set RATE_LIMIT_POLICIES themselves.
+const UNREACHABLE_RATE_LIMITS =
+  'model:1000000/1s;write:1000000/1s;read:1000000/1s;admin:1000000/1s;anonymous:1000000/1s';
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
@@ -26,7 +33,12 @@ export function createTestApp(
   database: DatabaseHandle,
   options: { env?: Record<string, string>; override?: Partial<Deps> } = {},
 ): TestApp {
-  const config = loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'debug', ...options.env });
+  const config = loadConfig({
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'debug',
+    RATE_LIMIT_POLICIES: UNREACHABLE_RATE_LIMITS,
+    ...options.env,
+  });
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => logs.push(JSON.parse(line)) });
   // The production writer: tests call deps.usage.flush() before reading usage back.
@@ -36,8 +48,16 @@ export function createTestApp(
     batchSize: config.USAGE_BATCH_SIZE,
     flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
   });
+  // RATE_LIMIT_BACKEND / IDEMPOTENCY_BACKEND=postgres put the guards on the test database.
+  const testGuards = () =>
+    options.override?.guards ??
+    createGuards(
+      config,
+      { memory: memoryGuardBackend, postgres: postgresGuardBackend(database.db, logger) },
+      'memory',
+    );
   const deps: Deps = {
-    ...completeDeps(buildDeps({ config, logger }), database.db, usage),
+    ...completeDeps(buildDeps({ config, logger, guards: testGuards() }), database.db, usage),
     ...options.override,
   };
   const app = createApp(() => deps);

@@ -1,0 +1,36 @@
+import type { GuardName } from './guard-metrics.ts';
+import type { RateLimitPolicy } from './rate-limit-policies.ts';
+import type { RateLimitDecision } from './rate-limiter.ts';
+import { type GuardContext, storeFailed, withinTimeout } from './store-failure.ts';
+
+/**
+ * Counts one request for `key` against `policies`. Returns the decision (a rejection is
+ * logged and counted here), or undefined when the store failed and the guard fails open.
+ */
+export async function countRequest(
+  ctx: GuardContext,
+  input: { guard: GuardName; key: string; policies: readonly RateLimitPolicy[] },
+): Promise<RateLimitDecision | undefined> {
+  const { deps, logger } = ctx;
+  let decision: RateLimitDecision;
+  try {
+    decision = await withinTimeout(
+      deps.guards.rateLimiter.hit({ key: input.key, policies: input.policies, now: deps.now().getTime() }),
+      deps.config.GUARD_TIMEOUT_MS,
+    );
+  } catch (error) {
+    storeFailed(ctx, input.guard, error);
+    return undefined;
+  }
+  if (!decision.allowed) {
+    deps.guards.metrics.count(input.guard, 'quota-exceeded');
+    logger.warn('request rejected', {
+      guard: input.guard,
+      reason: 'quota-exceeded',
+      subject: input.key,
+      violated_policies: decision.violated,
+      retry_after_s: decision.retryAfterS,
+    });
+  }
+  return decision;
+}

@@ -1,0 +1,88 @@
+import { invalidIdempotencyKey } from './guard-errors.ts';
+
+const MAX_KEY_LENGTH = 255;
+// Visible ASCII without space, double quote and backslash: safe in logs and in a structured-field string.
+const keyCharacters = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Validates an Idempotency-Key header value. The IETF draft sends it as a structured-field
+ * string (`"8e03978e-..."`); most clients send it bare (Stripe style); both name the same key.
+ */
+export function parseIdempotencyKey(header: string): string {
+  let value = header.trim();
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  if (value === '') throw invalidIdempotencyKey('must not be empty');
+  if (value.length > MAX_KEY_LENGTH)
+    throw invalidIdempotencyKey(`must be at most ${MAX_KEY_LENGTH} characters`);
+  if (!keyCharacters.test(value)) {
+    throw invalidIdempotencyKey('must be visible ASCII characters without spaces, quotes or backslashes');
+  }
+  return value;
+}
+
+const encoder = new TextEncoder();
+
+// Each part is length-prefixed so that ("ab", "c") and ("a", "bc") never hash alike.
+async function sha256Hex(parts: (string | Uint8Array)[]): Promise<string> {
+  const bytes = parts.map((part) => (typeof part === 'string' ? encoder.encode(part) : part));
+  const joined = new Uint8Array(bytes.reduce((n, b) => n + 4 + b.byteLength, 0));
+  const view = new DataView(joined.buffer);
+  let offset = 0;
+  for (const b of bytes) {
+    view.setUint32(offset, b.byteLength);
+    joined.set(b, offset + 4);
+    offset += 4 + b.byteLength;
+  }
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
+  return Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** The storage key: one caller's key on one route never meets another caller's or route's. */
+export function scopedKey(input: {
+  userId: string;
+  method: string;
+  path: string;
+  key: string;
+}): Promise<string> {
+  return sha256Hex(['idempotency-key/v1', input.userId, input.method, input.path, input.key]);
+}
+
+function without(body: Uint8Array, pattern: Uint8Array): Uint8Array {
+  const out = new Uint8Array(body.byteLength);
+  let length = 0;
+  outer: for (let i = 0; i < body.byteLength; ) {
+    if (body[i] === pattern[0] && i + pattern.byteLength <= body.byteLength) {
+      for (let j = 1; j < pattern.byteLength; j++) {
+        if (body[i + j] !== pattern[j]) {
+          out[length++] = body[i++]!;
+          continue outer;
+        }
+      }
+      i += pattern.byteLength;
+      continue;
+    }
+    out[length++] = body[i++]!;
+  }
+  return out.subarray(0, length);
+}
+
+/**
+ * What makes two requests "the same" for a key: method, path and query, media type and
+ * body bytes. A multipart boundary is random per send, so it is cut out first: a client
+ * retrying the same upload must not be told it sent a different request.
+ */
+export function requestFingerprint(input: {
+  method: string;
+  pathAndQuery: string;
+  contentType: string | undefined;
+  body: Uint8Array;
+}): Promise<string> {
+  const contentType = input.contentType ?? '';
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  const boundary = /;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
+  const body =
+    mediaType === 'multipart/form-data' && boundary
+      ? without(input.body, encoder.encode(boundary))
+      : input.body;
+  return sha256Hex([input.method, input.pathAndQuery, mediaType, body]);
+}

@@ -1,0 +1,36 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { unauthorized } from '../errors.ts';
+import type { AppEnv } from '../http/app-env.ts';
+import { countRequest } from './count-request.ts';
+import { quotaExceeded } from './guard-errors.ts';
+import { rateLimitHeaders } from './rate-limit-headers.ts';
+import type { RouteClass } from './rate-limit-policies.ts';
+import type { RateLimitDecision } from './rate-limiter.ts';
+
+/** Adds `RateLimit-Policy` and `RateLimit` to whatever response the route produced. */
+export function setRateLimitHeaders(c: Context<AppEnv>, decision: RateLimitDecision): void {
+  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
+}
+
+/**
+ * Limits the authenticated caller per route class (RATE_LIMIT_POLICIES): 429 problem with
+ * Retry-After when a policy is exhausted, RateLimit headers on every response. Use after requireAuth.
+ */
+export function rateLimit(routeClass: RouteClass): MiddlewareHandler<AppEnv> {
+  return async function rateLimitMiddleware(c, next) {
+    const principal = c.get('principal');
+    if (!principal) throw unauthorized('Authentication is required.');
+    const deps = c.get('deps');
+    const decision = await countRequest(
+      { deps, logger: c.get('logger') },
+      {
+        guard: 'rate-limit',
+        key: `${routeClass}:user:${principal.userId}`,
+        policies: deps.config.RATE_LIMIT_POLICIES[routeClass],
+      },
+    );
+    if (decision && !decision.allowed) throw quotaExceeded(decision);
+    await next();
+    if (decision) setRateLimitHeaders(c, decision);
+  };
+}

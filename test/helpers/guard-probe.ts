@@ -1,0 +1,134 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import type { App } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { AppError } from '../../src/errors.ts';
+import { guarded } from '../../src/guards/guarded.middleware.ts';
+import { createLlmClient } from '../../src/llm/create-llm-client.ts';
+import type { LlmClient } from '../../src/llm/llm-client.ts';
+
+const probeBody = z.object({ text: z.string(), stream: z.boolean().optional() });
+const probeReply = z.object({ answer: z.string(), call: z.number() });
+const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+
+const probeWork = (path: string) =>
+  createRoute({
+    method: 'post',
+    path,
+    ...guarded({ routeClass: 'model', idempotent: true }),
+    request: { body: { ...json(probeBody), required: true } },
+    responses: { 201: { description: 'Done', ...json(probeReply) } },
+  });
+
+const probeRead = createRoute({
+  method: 'get',
+  path: '/test/probe',
+  ...guarded({ routeClass: 'read' }),
+  responses: { 200: { description: 'Read', ...json(z.object({ ok: z.boolean() })) } },
+});
+
+/**
+ * Test-only routes behind the real guards: POST /test/probe and /test/probe/other (model
+ * class, idempotent) each make one model call through `llm`, which counts them; GET
+ * /test/probe (read class) does nothing. Tests can hold requests inside the handler and
+ * make the next ones fail with a chosen status.
+ */
+export interface GuardProbe {
+  /** Wraps the real local model client, counting every call. */
+  llm: LlmClient;
+  /** Model calls made so far: the upstream work a replay must never repeat. */
+  modelCalls(): number;
+  /** Requests entering the handler from now on wait until `release()`; `entered` resolves at the first. */
+  hold(): { entered: Promise<void>; release(): void };
+  /** The next `count` requests fail, after their model call, with `status`. */
+  failNext(status: number, count?: number): void;
+  mount(app: App): void;
+}
+
+export function createGuardProbe(): GuardProbe {
+  const inner = createLlmClient(loadConfig({ LLM_PROVIDER: 'local' }));
+  let calls = 0;
+  let gate: { entered: () => void; released: Promise<void> } | undefined;
+  const failures: number[] = [];
+  const llm: LlmClient = {
+    provider: inner.provider,
+    chatModel: inner.chatModel,
+    embeddingModel: inner.embeddingModel,
+    embeddingDimensions: inner.embeddingDimensions,
+    chat: (request) => {
+      calls += 1;
+      return inner.chat(request);
+    },
+    chatStream: (request) => {
+      calls += 1;
+      return inner.chatStream(request);
+    },
+    embed: (request) => {
+      calls += 1;
+      return inner.embed(request);
+    },
+    models: () => inner.models(),
+  };
+
+  return {
+    llm,
+    modelCalls: () => calls,
+    hold() {
+      let release = () => {};
+      let entered = () => {};
+      const enteredPromise = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      gate = { entered, released };
+      return {
+        entered: enteredPromise,
+        release() {
+          gate = undefined;
+          release();
+        },
+      };
+    },
+    failNext(status, count = 1) {
+      for (let i = 0; i < count; i++) failures.push(status);
+    },
+    mount(app) {
+      for (const path of ['/test/probe', '/test/probe/other']) {
+        app.openapi(probeWork(path), async (c) => {
+          const body = c.req.valid('json') as z.infer<typeof probeBody>;
+          const deps = c.get('deps');
+          const reply = await deps.llm.chat({ messages: [{ role: 'user', content: body.text }] });
+          const call = calls;
+          if (gate) {
+            const { entered, released } = gate;
+            entered();
+            await released;
+          }
+          const failure = failures.shift();
+          if (failure !== undefined) {
+            throw new AppError({
+              status: failure,
+              slug: 'probe',
+              title: 'Probe failure',
+              detail: `call ${call}`,
+            });
+          }
+          c.header('X-Probe-Call', String(call));
+          c.header('Location', `/test/probe/${call}`);
+          if (body.stream) {
+            return streamSSE(c, async (stream) => {
+              for (const word of (reply.content ?? '').split(' ').slice(0, 5)) {
+                await stream.writeSSE({ event: 'delta', data: word });
+              }
+              await stream.writeSSE({ event: 'done', data: String(call) });
+            }) as never;
+          }
+          return c.json({ answer: reply.content ?? '', call }, 201);
+        });
+      }
+      app.openapi(probeRead, (c) => c.json({ ok: true }, 200));
+    },
+  };
+}

@@ -1,0 +1,5 @@
+import type { ClientAddress } from '../src/guards/client-address.ts';
+
+/** Cloudflare puts the connecting client's address in CF-Connecting-IP; clients cannot forge it. */
+export const cloudflareClientAddress: ClientAddress = (request) =>
+  request.headers.get('CF-Connecting-IP') ?? undefined;
