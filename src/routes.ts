@@ -4,6 +4,7 @@ import { docsRouter } from './docs/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
 import type { BodyLimitOverrides } from './http/body-limit.middleware.ts';
+import { jobsAdminRouter } from './queue/index.ts';
 import { ragRouter } from './rag/index.ts';
 import { systemRouter } from './system/index.ts';
 import { usageRouter } from './usage/index.ts';
@@ -14,6 +15,7 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   docsRouter,
   authRouter,
   ragRouter,
+  jobsAdminRouter,
   analyzeRouter,
   v1Router,
   usageRouter,

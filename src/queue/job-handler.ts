@@ -16,6 +16,8 @@ export interface JobHandler {
   run(deps: Deps, payload: Record<string, unknown>, job: JobContext): Promise<JobDeferral | undefined>;
   /** Called once when the job lands in the dead-letter store. */
   onDead?(deps: Deps, payload: Record<string, unknown>, error: string): Promise<void>;
+  /** Called when an admin re-drives the job from the dead-letter store. */
+  onRetry?(deps: Deps, payload: Record<string, unknown>): Promise<void>;
 }
 
 export type JobHandlers = Record<string, JobHandler>;

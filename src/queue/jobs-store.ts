@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { rowsOf } from '../db/rows.ts';
 import { jobs } from '../db/schema.ts';
+import { fromTimestampKey, timestampKey } from '../db/timestamp-key.ts';
 
 export interface NewJob {
   kind: string;
@@ -204,12 +205,14 @@ export interface DeadJob {
   lastError: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** updated_at at full precision, for the next page's cursor. */
+  key: string;
 }
 
-/** The dead-letter store, newest first, keyset-paginated on (updated_at, id). */
+/** The dead-letter store, most recently failed first, keyset-paginated on (updated_at, id). */
 export async function listDeadJobs(
   db: Database,
-  options: { limit: number; after?: { updatedAt: Date; id: string } },
+  options: { limit: number; after?: { key: string; id: string } | undefined },
 ): Promise<DeadJob[]> {
   const after = options.after;
   return db
@@ -221,16 +224,14 @@ export async function listDeadJobs(
       lastError: jobs.lastError,
       createdAt: jobs.createdAt,
       updatedAt: jobs.updatedAt,
+      key: timestampKey(jobs.updatedAt),
     })
     .from(jobs)
     .where(
       and(
         eq(jobs.status, 'dead'),
         after
-          ? or(
-              lt(jobs.updatedAt, after.updatedAt),
-              and(eq(jobs.updatedAt, after.updatedAt), lt(jobs.id, after.id)),
-            )
+          ? sql`(${jobs.updatedAt}, ${jobs.id}) < (${fromTimestampKey(after.key)}, ${after.id}::uuid)`
           : undefined,
       ),
     )

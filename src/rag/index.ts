@@ -15,6 +15,16 @@ import {
   listDocumentsRoute,
   uploadDocumentRoute,
 } from './documents/documents.routes.ts';
+import {
+  activateVersionHandler,
+  createVersionHandler,
+  listVersionsHandler,
+} from './index-versions/index-versions.handlers.ts';
+import {
+  activateVersionRoute,
+  createVersionRoute,
+  listVersionsRoute,
+} from './index-versions/index-versions.routes.ts';
 import { searchHandler } from './search/search.handlers.ts';
 import { searchRoute } from './search/search.routes.ts';
 
@@ -26,4 +36,7 @@ export const ragRouter = createRouter()
   .openapi(searchRoute, searchHandler)
   .openapi(chatRoute, chatHandler)
   .openapi(listConversationsRoute, listConversationsHandler)
-  .openapi(getConversationRoute, getConversationHandler);
+  .openapi(getConversationRoute, getConversationHandler)
+  .openapi(createVersionRoute, createVersionHandler)
+  .openapi(listVersionsRoute, listVersionsHandler)
+  .openapi(activateVersionRoute, activateVersionHandler);

@@ -13,7 +13,7 @@ import {
   purgeVersion,
   versionPayload,
 } from './index-versions/version-jobs.ts';
-import { ingestDocument, ingestPayload, markIngestFailed } from './ingest/ingest-document.ts';
+import { ingestDocument, ingestPayload, markIngestFailed, requeueIngest } from './ingest/ingest-document.ts';
 
 // A payload that does not parse will never parse: straight to the dead-letter store.
 function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
@@ -32,6 +32,10 @@ export const ragJobHandlers: JobHandlers = {
     async onDead(deps, payload, error) {
       const parsed = ingestPayload.safeParse(payload);
       if (parsed.success) await markIngestFailed(deps, parsed.data, error);
+    },
+    async onRetry(deps, payload) {
+      const parsed = ingestPayload.safeParse(payload);
+      if (parsed.success) await requeueIngest(deps, parsed.data);
     },
   },
   [JOB_INDEX_VECTORS]: { run: (deps, payload) => buildVectorIndex(deps, parse(versionPayload, payload)) },

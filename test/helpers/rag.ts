@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { jobHandlers } from '../../src/jobs.ts';
+import type { LlmClient } from '../../src/llm/llm-client.ts';
+import { hashEmbed } from '../../src/llm/local/hash-embedder.ts';
+import { createLocalClient } from '../../src/llm/local/local-client.ts';
 import { drainJobs } from '../../src/queue/drain-jobs.ts';
 import type { TestApp } from './test-app.ts';
 
@@ -38,3 +41,37 @@ export function filePost(
 
 export const uploadText = (t: TestApp, sub: string, body: Record<string, unknown>) =>
   t.as(sub, '/documents', jsonPost({ mime_type: 'text/markdown', ...body }));
+
+/** The local provider whose embeddings fail `failures` times before working (an upstream outage). */
+export function flakyEmbeddings(failures: number): LlmClient & { calls: () => number } {
+  const local = createLocalClient({ embeddingDimensions: 384 });
+  let calls = 0;
+  return {
+    ...local,
+    calls: () => calls,
+    async embed(request) {
+      calls++;
+      if (calls <= failures) throw new Error(`embedding upstream unavailable (call ${calls})`);
+      return local.embed(request);
+    },
+  };
+}
+
+export const SMALL_EMBEDDING_MODEL = 'local-hash-embedding-256';
+
+/** The local provider with a second, 256-dimensional embedding model, for index versions of another size. */
+export function twoModelLlm(): LlmClient {
+  const local = createLocalClient({ embeddingDimensions: 384 });
+  return {
+    ...local,
+    models: () => [...local.models(), { id: SMALL_EMBEDDING_MODEL, kind: 'embedding' }],
+    async embed(request) {
+      if (request.model !== SMALL_EMBEDDING_MODEL) return local.embed(request);
+      return {
+        model: SMALL_EMBEDDING_MODEL,
+        vectors: request.texts.map((t) => hashEmbed(t, 256)),
+        usage: null,
+      };
+    },
+  };
+}

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { conversations } from '../../db/schema.ts';
 import { fromTimestampKey, timestampKey } from '../../db/timestamp-key.ts';
 import type { Deps } from '../../deps.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts';
 import type { StoredCitation } from './conversation-store.ts';
 import { conversationMessages, findConversation } from './conversation-store.ts';
 

@@ -4,7 +4,7 @@ import { documents } from '../../db/schema.ts';
 import type { DocumentStatus } from '../../db/tables/rag.ts';
 import { fromTimestampKey, timestampKey } from '../../db/timestamp-key.ts';
 import type { Deps } from '../../deps.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor } from '../../http/cursor.ts';
 import { documentColumns } from './document-columns.ts';
 import { type DocumentView, documentView } from './document-view.ts';
 

@@ -7,6 +7,7 @@ import { type JobContext, PermanentJobError } from '../../queue/job-handler.ts';
 import { chunkText } from '../chunking/chunk-text.ts';
 import { loadTokenCounter } from '../chunking/token-counter.ts';
 import { type IndexVersion, JOB_INDEX_VECTORS } from '../index-versions/index-version.ts';
+import { watchVersionBuild } from '../index-versions/watch-build.ts';
 import {
   chunkContext,
   EmbeddingMismatchError,
@@ -159,4 +160,22 @@ export async function markIngestFailed(deps: Deps, payload: IngestPayload, error
         sql`exists (select 1 from index_versions where id = ${payload.indexVersionId} and state = 'active')`,
       ),
     );
+}
+
+/** Re-driven from the dead-letter store: the document is queued again, and a version build resumes its watch. */
+export async function requeueIngest(deps: Deps, payload: IngestPayload): Promise<void> {
+  await deps.db
+    .update(documents)
+    .set({ status: 'queued', error: null, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(documents.id, payload.documentId),
+        sql`exists (select 1 from index_versions where id = ${payload.indexVersionId} and state = 'active')`,
+      ),
+    );
+  const [version] = await deps.db
+    .select({ state: indexVersions.state })
+    .from(indexVersions)
+    .where(eq(indexVersions.id, payload.indexVersionId));
+  if (version?.state === 'building') await watchVersionBuild(deps, payload.indexVersionId);
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conflict } from '../../errors.ts';
-import { decodeCursor, encodeCursor, invalidCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../http/cursor.ts';
 import type { SearchAfter } from './search-query.ts';
 
 const cursorSchema = z.object({

@@ -1,0 +1,98 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { indexVersionStates } from '../../db/tables/rag.ts';
+import { guarded } from '../../guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+
+export const indexVersionSchema = z
+  .object({
+    id: z.number().int(),
+    state: z.enum(indexVersionStates),
+    embedding: z.object({ provider: z.string(), model: z.string(), dimensions: z.number().int() }),
+    chunking: z.object({ size: z.number().int(), overlap: z.number().int() }),
+    auto_activate: z.boolean(),
+    vector_indexed: z.boolean().openapi({ description: 'Whether its HNSW index is built' }),
+    chunk_count: z.number().int(),
+    progress: z.object({
+      documents_total: z.number().int(),
+      documents_done: z.number().int(),
+      jobs_pending: z.number().int(),
+      jobs_dead: z.number().int(),
+    }),
+    created_at: z.string(),
+    activated_at: z.string().nullable(),
+    retired_at: z.string().nullable(),
+    purged_at: z.string().nullable(),
+  })
+  .openapi('IndexVersion');
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export const createVersionRoute = createRoute({
+  method: 'post',
+  path: '/admin/index/versions',
+  tags: ['admin'],
+  summary: 'Create an index version with new embedding or chunking settings and rebuild it in the background',
+  ...guarded({ routeClass: 'admin', role: 'admin' }),
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              embedding_model: z.string().min(1).max(200).optional(),
+              dimensions: z.number().int().min(1).max(16000).optional(),
+              chunk_size: z.number().int().min(16).max(2048).optional(),
+              chunk_overlap: z.number().int().min(0).max(1024).optional(),
+              auto_activate: z.boolean().default(true).openapi({
+                description: 'Switch to it as soon as every document is ingested (else POST .../activate)',
+              }),
+            })
+            .openapi('IndexVersionRequest'),
+        },
+      },
+    },
+  },
+  responses: {
+    202: json(indexVersionSchema, 'Created; rebuilding'),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
+
+export const listVersionsRoute = createRoute({
+  method: 'get',
+  path: '/admin/index/versions',
+  tags: ['admin'],
+  summary: 'Index versions with their build progress',
+  ...guarded({ routeClass: 'admin', role: 'admin' }),
+  responses: {
+    200: json(
+      z.object({ items: z.array(indexVersionSchema) }).openapi('IndexVersionList'),
+      'All versions, newest first',
+    ),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
+});
+
+export const activateVersionRoute = createRoute({
+  method: 'post',
+  path: '/admin/index/versions/{id}/activate',
+  tags: ['admin'],
+  summary: 'Switch searches to a building version now (one transaction); the active one is retired',
+  ...guarded({ routeClass: 'admin', role: 'admin' }),
+  request: {
+    params: z.object({
+      id: z.coerce
+        .number()
+        .int()
+        .positive()
+        .openapi({ param: { name: 'id', in: 'path' } }),
+    }),
+  },
+  responses: { 200: json(indexVersionSchema, 'Now active'), ...authErrorResponses, ...problemResponses },
+});
