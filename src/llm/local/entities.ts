@@ -53,6 +53,7 @@ const notNames = new Set(
   however although because so then there here what which who how why yes no please thanks dear hello hi
   monday tuesday wednesday thursday friday saturday sunday january february march april may june july
   august september october november december ignore return output note system user assistant json
+  yesterday today tomorrow recently meanwhile also now later earlier finally first last next every after before
   die das ein eine le les un une el los las il lo una`.split(/\s+/),
 );
 

@@ -6,7 +6,9 @@ const profiles: Record<string, string[]> = {
     ' ',
   ),
   de: 'der die das und ist nicht ein eine zu mit den von sich auf für auch im dem wir ich sie es'.split(' '),
-  fr: 'le la les et des est une un du que dans pour pas qui sur au avec ce il nous sont très'.split(' '),
+  fr: 'le la les et des est une un du que dans pour pas qui sur au avec ce il nous sont très était mais être cette aussi vous'.split(
+    ' ',
+  ),
   es: 'el la los las y es un una que en de del por para con no se muy pero su al lo'.split(' '),
   it: 'il lo la gli le e è un una che di del della per con non si sono molto ma al'.split(' '),
   pt: 'o a os as e é um uma que de do da em para com não se muito mas ao na no'.split(' '),

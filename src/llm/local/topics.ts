@@ -18,6 +18,7 @@ const ignored = new Set(
 
 const singular = (word: string, seen: Map<string, number>) => {
   if (word.endsWith('ies') && seen.has(`${word.slice(0, -3)}y`)) return `${word.slice(0, -3)}y`;
+  if (word.endsWith('es') && seen.has(word.slice(0, -2))) return word.slice(0, -2);
   if (word.endsWith('s') && !word.endsWith('ss') && seen.has(word.slice(0, -1))) return word.slice(0, -1);
   return word;
 };

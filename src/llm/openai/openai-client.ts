@@ -1,5 +1,12 @@
 import { OpenAI } from 'openai/client';
-import type { ChatResponse, ChatStreamEvent, LlmClient, ModelInfo, TokenUsage } from '../llm-client.ts';
+import type {
+  ChatResponse,
+  ChatStreamEvent,
+  FinishReason,
+  LlmClient,
+  ModelInfo,
+  TokenUsage,
+} from '../llm-client.ts';
 import { LlmError } from '../llm-error.ts';
 import { fromOpenAiError } from './openai-errors.ts';
 import { fromOpenAiFinish, fromOpenAiToolCalls, fromOpenAiUsage, toOpenAiParams } from './openai-wire.ts';
@@ -80,7 +87,7 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
       );
       let id = '';
       let answeredBy = model;
-      let finishReason = fromOpenAiFinish(null);
+      let finishReason: FinishReason | undefined;
       let usage: TokenUsage | null = null;
       try {
         for await (const chunk of stream) {
@@ -102,8 +109,14 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
           }
         }
       } catch (error) {
-        throw fromOpenAiError(error);
+        const mapped = fromOpenAiError(error);
+        if (mapped instanceof LlmError) throw mapped;
+        // fetch reports a connection dropped mid-body as a bare TypeError ("terminated").
+        throw new LlmError('connection', `The model stream broke off: ${(error as Error).message}`);
       }
+      // A connection closed mid-answer ends the SDK's iteration quietly: no finish reason tells.
+      if (!finishReason)
+        throw new LlmError('upstream_error', 'The model stream ended before the answer finished.');
       yield { type: 'done', id, model: answeredBy, finishReason, usage };
     },
 
