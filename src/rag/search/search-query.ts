@@ -58,14 +58,22 @@ const distance = (scope: SearchScope, vector: string) =>
 const orQuery = (query: string) =>
   sql`replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery`;
 
-/** Vector ranking: cosine similarity, best first; the HNSW index serves the ORDER BY. */
+// The HNSW index can only order by the distance itself (a second ORDER BY key makes the planner
+// sort the whole table), so ties are broken by id after the scan, over a few extra rows: enough
+// for pages to stay exact unless more than this many chunks share one embedding at a page boundary.
+const TIE_MARGIN = 32;
+
+/** Vector ranking: cosine similarity, best first; the HNSW index serves the inner ORDER BY. */
 export function vectorRanking(scope: SearchScope, vector: string, limit: number, after?: SearchAfter): SQL {
   const key = sql`(${distance(scope, vector)})::float8`;
   return sql`
-    select c.id, ${key} as key, 1 - ${key} as score
-    from chunks c
-    where ${scopeFilter(scope)} ${resumeAfter(key, after)}
-    order by ${distance(scope, vector)}, c.id
+    select id, key, 1 - key as score from (
+      select c.id, ${key} as key
+      from chunks c
+      where ${scopeFilter(scope)} ${resumeAfter(key, after)}
+      order by ${distance(scope, vector)}
+      limit ${limit + TIE_MARGIN}) nearest
+    order by key, id
     limit ${limit}`;
 }
 
