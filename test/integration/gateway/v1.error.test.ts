@@ -1,0 +1,136 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { type FakeOpenAiServer, startFakeOpenAi } from '../../helpers/fake-openai-server.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { openAiEnv } from '../../helpers/openai-env.ts';
+import { serveApp } from '../../helpers/serve-app.ts';
+import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+
+const hi = [{ role: 'user' as const, content: 'hi' }];
+
+async function sdkError(work: Promise<unknown>) {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OpenAI.APIError);
+  return error as InstanceType<typeof OpenAI.APIError>;
+}
+
+describe.each(databaseKinds)('OpenAI-compatible errors on %s', (kind) => {
+  let database: DatabaseHandle;
+  let fake: FakeOpenAiServer;
+  let t: TestApp;
+  let server: Awaited<ReturnType<typeof serveApp>>;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    fake = await startFakeOpenAi();
+    t = createTestApp(database, { env: openAiEnv(fake.url) });
+    server = await serveApp(t);
+    client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: await t.token('erin'), maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+    await fake.close();
+    await database.close();
+  });
+  beforeEach(() => {
+    fake.requests.length = 0;
+  });
+
+  it('answers an invalid body in OpenAI error shape, naming the parameter', async () => {
+    const res = await t.as('erin', '/v1/chat/completions', postJson({ model: 'gpt-4o-mini' }));
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(await res.json()).toEqual({
+      error: {
+        message: expect.stringContaining('messages'),
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'validation_error',
+      },
+    });
+  });
+
+  it('raises BadRequestError in the SDK for unsupported options', async () => {
+    const error = await sdkError(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: hi, n: 2 }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('n');
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('raises UnprocessableEntityError for an unusable response schema', async () => {
+    const error = await sdkError(
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: hi,
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string' } } },
+      }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.UnprocessableEntityError);
+    expect(error.param).toBe('response_format.json_schema.schema.type');
+  });
+
+  it('turns an upstream 500 into 502 after the retries', async () => {
+    fake.script(
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 500 },
+    );
+    const error = await sdkError(client.chat.completions.create({ model: 'v1-failing', messages: hi }));
+    expect(error.status).toBe(502);
+    expect(error.type).toBe('server_error');
+    expect(error.code).toBe('upstream_error');
+  });
+
+  it('turns an upstream hang into 504', async () => {
+    fake.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    const error = await sdkError(client.chat.completions.create({ model: 'v1-hanging', messages: hi }));
+    expect(error.status).toBe(504);
+    expect(error.code).toBe('upstream_timeout');
+  });
+
+  it('answers a stream that fails before its first token with a plain error response', async () => {
+    fake.script({ kind: 'status', status: 400, message: 'bad tool schema' });
+    const error = await sdkError(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: hi, stream: true }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.message).toContain('bad tool schema');
+  });
+
+  it('ends a stream that breaks mid-way with an error event the SDK raises', async () => {
+    fake.script({ kind: 'chat', content: 'this answer breaks off after the first piece', cutAfterChunks: 1 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: hi, stream: true });
+    let text = '';
+    const error = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(text.length).toBeGreaterThan(0);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toContain('broke off');
+  });
+
+  it('refuses a dimensions value the deployment cannot produce', async () => {
+    const error = await sdkError(
+      client.embeddings.create({ model: 'text-embedding-3-small', input: 'x', dimensions: 1536 }),
+    );
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('dimensions');
+  });
+
+  it('refuses empty embedding inputs', async () => {
+    const error = await sdkError(client.embeddings.create({ model: 'text-embedding-3-small', input: [''] }));
+    expect(error.status).toBe(400);
+    expect(error.param).toBe('input[0]');
+  });
+});
