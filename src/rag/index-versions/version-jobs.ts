@@ -51,7 +51,7 @@ export async function activateWhenBuilt(
   payload: VersionPayload,
 ): Promise<JobDeferral | undefined> {
   const version = await loadVersion(deps, payload.indexVersionId);
-  if (!version || version.state !== 'building' || !version.autoActivate) return undefined;
+  if (version?.state !== 'building' || !version.autoActivate) return undefined;
   const { pending, dead } = await ingestJobCounts(deps.db, version.id);
   if (pending > 0) return { deferMs: RECHECK_MS };
   if (dead > 0) {
@@ -73,7 +73,7 @@ const PURGE_BATCH = 5000;
 /** Deletes a retired version's chunks in batches, then its ledger rows and its vector index. */
 export async function purgeVersion(deps: Deps, payload: VersionPayload): Promise<undefined> {
   const version = await loadVersion(deps, payload.indexVersionId);
-  if (!version || version.state !== 'retired' || version.purgedAt) return undefined;
+  if (version?.state !== 'retired' || version.purgedAt) return undefined;
   for (;;) {
     const deleted = rowsOf(
       await deps.db.execute(sql`

@@ -1,0 +1,125 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../src/db/rows.ts';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { findActiveVersion } from '../../../src/rag/index-versions/active-version.ts';
+import { ingestDocument } from '../../../src/rag/ingest/ingest-document.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+
+const paragraphs = (word: string, n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => `Paragraph ${i} mentions ${word} ${'and more words '.repeat(30)}.`,
+  ).join('\n\n');
+
+describe.each(databaseKinds)('ingestion on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  const chunksOf = async (documentId: string) =>
+    rowsOf<{ ordinal: number; text: string }>(
+      await t.deps.db.execute(
+        sql`select ordinal, text from chunks where document_id = ${documentId} order by ordinal`,
+      ),
+    );
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database, { env: { RAG_CHUNK_SIZE: '64', RAG_CHUNK_OVERLAP: '8' } });
+  });
+  afterAll(() => database.close());
+
+  it('a job delivered twice, even at the same time, leaves exactly one set of chunks', async () => {
+    const { document_id } = await readJson(
+      await uploadText(t, 'alice', { title: 'Twice', content: paragraphs('twice', 6) }),
+    );
+    const version = (await findActiveVersion(t.deps.db))!;
+    const payload = { documentId: document_id, indexVersionId: version.id };
+    const job = { id: 'duplicate', attempt: 1, maxAttempts: 1 };
+    await Promise.all([ingestDocument(t.deps, payload, job), ingestDocument(t.deps, payload, job)]);
+    const once = await chunksOf(document_id);
+    await drain(t);
+    await ingestDocument(t.deps, payload, job);
+    const after = await chunksOf(document_id);
+    expect(once.length).toBeGreaterThan(1);
+    expect(after).toEqual(once);
+    expect(after.map((c) => c.ordinal)).toEqual(once.map((_, i) => i));
+    const doc = await readJson(await t.as('alice', `/documents/${document_id}`));
+    expect(doc.chunk_count).toBe(once.length);
+  });
+
+  it('a changed document under the same source replaces its chunks atomically: searches see old or new, never a mix or none', async () => {
+    const first = await readJson(
+      await uploadText(t, 'bob', {
+        title: 'Evolving',
+        source: 'notes/evolving.md',
+        content: paragraphs('alphaword', 5),
+      }),
+    );
+    await drain(t);
+    const second = await uploadText(t, 'bob', {
+      title: 'Evolving',
+      source: 'notes/evolving.md',
+      content: paragraphs('omegaword', 8),
+    });
+    expect(second.status).toBe(202);
+    const replaced = await readJson(second);
+    expect(replaced.document_id).toBe(first.document_id);
+
+    const observed: string[] = [];
+    let ingesting = true;
+    const watch = (async () => {
+      while (ingesting || observed.length < 5) {
+        const page = await readJson(
+          await t.as(
+            'bob',
+            '/search',
+            jsonPost({ query: 'paragraph mentions', mode: 'fulltext', top_k: 50 }),
+          ),
+        );
+        const texts: string[] = page.results.map((r: { text: string }) => r.text);
+        const old = texts.filter((x) => x.includes('alphaword')).length;
+        const neu = texts.filter((x) => x.includes('omegaword')).length;
+        observed.push(old > 0 && neu === 0 ? 'old' : neu > 0 && old === 0 ? 'new' : `mixed:${old}/${neu}`);
+      }
+    })();
+    await drain(t);
+    ingesting = false;
+    await watch;
+    expect(observed.every((o) => o === 'old' || o === 'new')).toBe(true);
+    expect(observed.at(-1)).toBe('new');
+    const chunks = await chunksOf(first.document_id);
+    expect(chunks.every((c) => c.text.includes('omegaword') || !c.text.includes('alphaword'))).toBe(true);
+    expect((await readJson(await t.as('bob', `/documents/${first.document_id}`))).status).toBe('ready');
+  });
+
+  it('honours a per-document chunking override and keeps every chunk within it', async () => {
+    const { document_id } = await readJson(
+      await uploadText(t, 'carol', {
+        title: 'Sized',
+        content: paragraphs('sized', 10),
+        chunking: { size: 40, overlap: 0 },
+      }),
+    );
+    await drain(t);
+    const rows = rowsOf<{ token_count: number }>(
+      await t.deps.db.execute(sql`select token_count from chunks where document_id = ${document_id}`),
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    expect(Math.max(...rows.map((r) => r.token_count))).toBeLessThanOrEqual(40);
+    expect((await readJson(await t.as('carol', `/documents/${document_id}`))).chunking).toEqual({
+      size: 40,
+      overlap: 0,
+    });
+  });
+
+  it('a document deleted before its job runs is skipped', async () => {
+    const { document_id } = await readJson(
+      await uploadText(t, 'dave', { title: 'Brief', content: 'Short lived.' }),
+    );
+    await t.as('dave', `/documents/${document_id}`, { method: 'DELETE' });
+    expect(await drain(t)).toBe(1);
+    expect(await chunksOf(document_id)).toEqual([]);
+  });
+});

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { openTestDatabase } from '../../helpers/databases.ts';
+import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { createTestApp, expectProblem, readJson, type TestApp } from '../../helpers/test-app.ts';
+
+describe('POST /search and POST /chat reject bad input', () => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+  const search = (body: unknown) => t.as('alice', '/search', jsonPost(body));
+
+  beforeAll(async () => {
+    database = await openTestDatabase('pglite');
+    t = createTestApp(database, { env: { RAG_SEARCH_TOP_K_MAX: '20' } });
+    for (const n of [1, 2, 3])
+      await uploadText(t, 'alice', { title: `Doc ${n}`, content: `Replication slot ${n}.` });
+    await drain(t);
+  });
+  afterAll(() => database.close());
+
+  it('400 for an empty query, an unknown mode, or top_k beyond RAG_SEARCH_TOP_K_MAX', async () => {
+    expect((await expectProblem(await search({ query: '   ' }), 400)).errors?.[0]?.pointer).toBe(
+      '/body/query',
+    );
+    await expectProblem(await search({ query: 'slot', mode: 'semantic' }), 400);
+    expect((await expectProblem(await search({ query: 'slot', top_k: 21 }), 400)).errors?.[0]?.pointer).toBe(
+      '/body/top_k',
+    );
+    await expectProblem(await search({ query: 'slot', filters: { document_ids: ['nope'] } }), 400);
+  });
+
+  it('400 for a forged cursor or one issued for another query', async () => {
+    await expectProblem(await search({ query: 'slot', cursor: 'eyJ2Ijox' }), 400);
+    const page = await readJson(await search({ query: 'slot', mode: 'fulltext', top_k: 1 }));
+    expect(page.next_cursor).not.toBeNull();
+    await expectProblem(
+      await search({ query: 'replication', mode: 'fulltext', top_k: 1, cursor: page.next_cursor }),
+      400,
+    );
+    await expectProblem(
+      await search({ query: 'slot', mode: 'vector', top_k: 1, cursor: page.next_cursor }),
+      400,
+    );
+  });
+
+  it('a query with no matches is an empty page, not an error', async () => {
+    const page = await readJson(await search({ query: 'zzzqqq', mode: 'fulltext' }));
+    expect(page).toMatchObject({ results: [], next_cursor: null });
+    expect((await readJson(await search({ query: '!!!', mode: 'vector' }))).results).toEqual([]);
+  });
+
+  it('chat: 400 for an empty message, 404 for an unknown conversation', async () => {
+    await expectProblem(await t.as('alice', '/chat', jsonPost({ message: '' })), 400);
+    await expectProblem(
+      await t.as(
+        'alice',
+        '/chat',
+        jsonPost({ message: 'slot?', conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
+      ),
+      404,
+    );
+    const streamed = await t.as(
+      'alice',
+      '/chat',
+      jsonPost({ message: 'slot?', stream: true, conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
+    );
+    await expectProblem(streamed, 404);
+  });
+});
