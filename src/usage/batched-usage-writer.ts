@@ -10,9 +10,10 @@ export interface UsageWriter extends UsageSink {
 
 /**
  * Buffers usage events and stores them in batches: when `batchSize` are waiting or
- * `flushIntervalMs` after the first one, whichever comes first. Writes run one at a time; a
- * failed batch is retried once with the next one, then dropped (and logged), so a poison
- * row cannot block accounting forever. At most `maxBuffered` events wait in memory.
+ * `flushIntervalMs` after the first one, whichever comes first. Writes run one at a time. When
+ * a batch fails its events are stored one by one; those that still fail are retried once with
+ * the next batch, then dropped and logged, so neither an outage nor a poison row loses the rest
+ * or blocks accounting forever. At most `maxBuffered` events wait in memory.
  */
 export function createBatchedUsageWriter(options: {
   db: Database;
@@ -45,12 +46,18 @@ export function createBatchedUsageWriter(options: {
       try {
         await insertUsageEvents(options.db, batch);
       } catch (error) {
-        const again = batch.filter((e) => !retried.has(e));
+        // One bad row must not sink its batch: store the rest one by one.
+        const failed: UsageEvent[] = [];
+        for (const event of batch) {
+          await insertUsageEvents(options.db, [event]).catch(() => failed.push(event));
+        }
+        if (failed.length === 0) return;
+        const again = failed.filter((e) => !retried.has(e));
         for (const e of again) retried.add(e);
         options.logger.error('usage events not stored', {
           err: error,
-          count: batch.length,
-          dropped: batch.length - again.length,
+          count: failed.length,
+          dropped: failed.length - again.length,
         });
         buffer = [...again, ...buffer].slice(-maxBuffered);
         if (buffer.length > 0) schedule();

@@ -1,0 +1,126 @@
+import { count } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { usageEvents } from '../../../src/db/tables/usage.ts';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { createBatchedUsageWriter } from '../../../src/usage/batched-usage-writer.ts';
+import { createRequestUsageWriter } from '../../../src/usage/request-usage-writer.ts';
+import type { UsageEvent } from '../../../src/usage/usage-sink.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+
+const event = (requestId: string): UsageEvent => ({
+  at: new Date(),
+  requestId,
+  userId: 'writer-test',
+  route: '/test',
+  provider: 'local',
+  model: 'local',
+  operation: 'chat',
+  tokensIn: 1,
+  tokensOut: 1,
+  cachedTokensIn: 0,
+  reasoningTokens: 0,
+  tokensEstimated: true,
+  costUsd: 0,
+  priced: true,
+  latencyMs: 1,
+  attempts: 1,
+  status: 'ok',
+});
+
+describe.each(databaseKinds)('usage writers on %s', (kind) => {
+  let database: DatabaseHandle;
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) });
+  const stored = async () => (await database.db.select({ n: count() }).from(usageEvents))[0]!.n;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+  });
+  afterAll(() => database.close());
+  beforeEach(async () => {
+    await database.db.delete(usageEvents);
+    logs.length = 0;
+  });
+
+  it('holds events until a flush, then stores them in one batch', async () => {
+    const writer = createBatchedUsageWriter({
+      db: database.db,
+      logger,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    writer.record(event('a'));
+    writer.record(event('b'));
+    expect(await stored()).toBe(0);
+    await writer.flush();
+    expect(await stored()).toBe(2);
+    await writer.close();
+  });
+
+  it('writes as soon as a batch is full', async () => {
+    const writer = createBatchedUsageWriter({
+      db: database.db,
+      logger,
+      batchSize: 3,
+      flushIntervalMs: 60_000,
+    });
+    for (const id of ['a', 'b', 'c']) writer.record(event(id));
+    await expect.poll(stored).toBe(3);
+    await writer.close();
+  });
+
+  it('writes on its interval without being asked', async () => {
+    const writer = createBatchedUsageWriter({ db: database.db, logger, batchSize: 100, flushIntervalMs: 20 });
+    writer.record(event('a'));
+    await expect.poll(stored).toBe(1);
+    await writer.close();
+  });
+
+  it('stores what is left on close', async () => {
+    const writer = createBatchedUsageWriter({
+      db: database.db,
+      logger,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    writer.record(event('a'));
+    await writer.close();
+    expect(await stored()).toBe(1);
+  });
+
+  it('stores the good events of a failing batch and drops a poison event after one retry', async () => {
+    const writer = createBatchedUsageWriter({
+      db: database.db,
+      logger,
+      batchSize: 100,
+      flushIntervalMs: 60_000,
+    });
+    writer.record({ ...event('poison'), latencyMs: 2 ** 40 });
+    writer.record(event('ok'));
+    await writer.flush();
+    await writer.flush();
+    await writer.flush();
+    expect(await stored()).toBe(1);
+    expect(logs.filter((l) => l.msg === 'usage events not stored')).toHaveLength(2);
+    expect(logs.at(-1)).toMatchObject({ count: 1, dropped: 1 });
+    await writer.close();
+  });
+
+  it('hands each request batch to waitUntil-style defer', async () => {
+    const deferred: Promise<unknown>[] = [];
+    const writer = createRequestUsageWriter({
+      db: database.db,
+      logger,
+      defer: (work) => deferred.push(work),
+    });
+    writer.record(event('a'));
+    writer.record(event('b'));
+    expect(deferred).toHaveLength(1);
+    await Promise.all(deferred);
+    expect(await stored()).toBe(2);
+    writer.record(event('c'));
+    await writer.flush();
+    expect(await stored()).toBe(3);
+  });
+});

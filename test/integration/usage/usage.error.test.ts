@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+
+describe.each(databaseKinds)('GET /usage errors on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it.each([
+    ['a malformed date', '/usage?from=yesterday', '/query/from'],
+    ['an impossible date', '/usage?to=2026-02-30', '/query/to'],
+    ['from after to', '/usage?from=2026-03-10&to=2026-03-01', '/query/from'],
+    ['a period over 366 days', '/usage?from=2024-01-01&to=2026-01-01', '/query/from'],
+  ])('rejects %s with 400', async (_, path, pointer) => {
+    const problem = await expectProblem(await t.as('ivy', path), 400);
+    expect(problem.errors?.map((e) => e.pointer)).toContain(pointer);
+  });
+});

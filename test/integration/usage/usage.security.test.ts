@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+
+describe.each(databaseKinds)('GET /usage security on %s', (kind) => {
+  let database: DatabaseHandle;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    t = createTestApp(database);
+  });
+  afterAll(() => database.close());
+
+  it('requires a bearer token', async () => {
+    await expectProblem(await t.request('/usage'), 401);
+  });
+
+  it('shows callers only their own usage, whatever the query says', async () => {
+    await t.as('jack', '/analyze', postJson({ text: 'Jack writes a note.' }));
+    await t.as('jack', '/analyze', postJson({ text: 'Jack writes another note.' }));
+    await t.as('kate', '/analyze', postJson({ text: 'Kate writes one.' }));
+    await t.deps.usage.flush();
+    const jack = (await (await t.as('jack', '/usage?user_id=kate')).json()) as {
+      user_id: string;
+      totals: { calls: number };
+    };
+    const kate = (await (await t.as('kate', '/usage')).json()) as {
+      user_id: string;
+      totals: { calls: number };
+    };
+    expect(jack).toMatchObject({ user_id: 'jack', totals: { calls: 2 } });
+    expect(kate).toMatchObject({ user_id: 'kate', totals: { calls: 1 } });
+  });
+});
