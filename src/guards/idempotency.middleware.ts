@@ -2,8 +2,14 @@ import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import { unauthorized } from '../errors.ts';
 import type { AppEnv } from '../http/app-env.ts';
-import { parseIdempotencyKey, requestFingerprint, scopedKey } from './idempotency-key.ts';
-import { claimKey, type IdempotentRequest, releaseKey, storeResponse } from './idempotent-request.ts';
+import { requestFingerprint, scopedKey } from './idempotency-key.ts';
+import {
+  claimKey,
+  type IdempotentRequest,
+  readKey,
+  releaseKey,
+  storeResponse,
+} from './idempotent-request.ts';
 import {
   copyWhileStreaming,
   isStreamed,
@@ -25,9 +31,9 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     if (header === undefined) return next();
     const principal = c.get('principal');
     if (!principal) throw unauthorized('Authentication is required.');
-    const key = parseIdempotencyKey(header);
     const deps = c.get('deps');
     const ctx = { deps, logger: c.get('logger') };
+    const key = readKey(ctx, header);
 
     // Read the body once for the fingerprint and hand the route a fresh request holding it.
     const body = c.req.raw.body ? new Uint8Array(await c.req.raw.arrayBuffer()) : new Uint8Array();

@@ -1,4 +1,6 @@
+import { AppError } from '../errors.ts';
 import { idempotencyKeyInUse, idempotencyKeyMismatch } from './guard-errors.ts';
+import { parseIdempotencyKey } from './idempotency-key.ts';
 import type { StoredResponse } from './idempotency-store.ts';
 import { type GuardContext, storeFailed, withinTimeout } from './store-failure.ts';
 
@@ -17,6 +19,23 @@ export type Claim =
 
 // A request waiting on another holding its key should look again soon: most finish in seconds.
 const IN_FLIGHT_RETRY_AFTER_S = 1;
+
+/** The Idempotency-Key header's key; a malformed one is logged, counted and answered 400. */
+export function readKey(ctx: GuardContext, header: string): string {
+  try {
+    return parseIdempotencyKey(header);
+  } catch (error) {
+    if (error instanceof AppError) {
+      ctx.deps.guards.metrics.count('idempotency', 'invalid-key');
+      ctx.logger.warn('request rejected', {
+        guard: 'idempotency',
+        reason: 'invalid-key',
+        detail: error.errors?.[0]?.detail,
+      });
+    }
+    throw error;
+  }
+}
 
 /** Claims the request's key; throws 409 while another holds it and 422 for a different body. */
 export async function claimKey(ctx: GuardContext, request: IdempotentRequest): Promise<Claim> {

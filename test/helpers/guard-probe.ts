@@ -45,34 +45,36 @@ export interface GuardProbe {
   mount(app: App): void;
 }
 
-export function createGuardProbe(): GuardProbe {
-  const inner = createLlmClient(loadConfig({ LLM_PROVIDER: 'local' }));
+/** Wraps a model client, counting every call it passes on (chat, streamed chat, embeddings). */
+export function countModelCalls(inner: LlmClient): { llm: LlmClient; calls(): number } {
   let calls = 0;
+  const counted = <T>(call: () => T) => {
+    calls += 1;
+    return call();
+  };
+  return {
+    calls: () => calls,
+    llm: {
+      provider: inner.provider,
+      chatModel: inner.chatModel,
+      embeddingModel: inner.embeddingModel,
+      embeddingDimensions: inner.embeddingDimensions,
+      chat: (request) => counted(() => inner.chat(request)),
+      chatStream: (request) => counted(() => inner.chatStream(request)),
+      embed: (request) => counted(() => inner.embed(request)),
+      models: () => inner.models(),
+    },
+  };
+}
+
+export function createGuardProbe(): GuardProbe {
+  const counted = countModelCalls(createLlmClient(loadConfig({ LLM_PROVIDER: 'local' })));
   let gate: { entered: () => void; released: Promise<void> } | undefined;
   const failures: number[] = [];
-  const llm: LlmClient = {
-    provider: inner.provider,
-    chatModel: inner.chatModel,
-    embeddingModel: inner.embeddingModel,
-    embeddingDimensions: inner.embeddingDimensions,
-    chat: (request) => {
-      calls += 1;
-      return inner.chat(request);
-    },
-    chatStream: (request) => {
-      calls += 1;
-      return inner.chatStream(request);
-    },
-    embed: (request) => {
-      calls += 1;
-      return inner.embed(request);
-    },
-    models: () => inner.models(),
-  };
 
   return {
-    llm,
-    modelCalls: () => calls,
+    llm: counted.llm,
+    modelCalls: counted.calls,
     hold() {
       let release = () => {};
       let entered = () => {};
@@ -100,7 +102,7 @@ export function createGuardProbe(): GuardProbe {
           const body = c.req.valid('json') as z.infer<typeof probeBody>;
           const deps = c.get('deps');
           const reply = await deps.llm.chat({ messages: [{ role: 'user', content: body.text }] });
-          const call = calls;
+          const call = counted.calls();
           if (gate) {
             const { entered, released } = gate;
             entered();
