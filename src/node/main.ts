@@ -2,7 +2,10 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
+import { jobHandlers } from '../jobs.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createDatabaseQueue } from '../queue/database-queue.ts';
+import { createJobConsumer, type JobConsumer } from '../queue/job-consumer.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
 import { nodeClientAddress } from './client-address.ts';
@@ -26,10 +29,13 @@ const usage = createBatchedUsageWriter({
   batchSize: config.USAGE_BATCH_SIZE,
   flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
 });
+// Every instance consumes the jobs table (FOR UPDATE SKIP LOCKED); publishing here wakes this one at once.
+let consumer: JobConsumer | undefined;
 const deps = completeDeps(
   buildDeps({
     config,
     logger,
+    queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }),
     guards: nodeGuards(config, database.db, logger),
     clientAddress: nodeClientAddress,
   }),
@@ -37,6 +43,9 @@ const deps = completeDeps(
   usage,
 );
 const app = createApp(() => deps);
+// The embedded database belongs to this process alone, so jobs it left running resume now.
+consumer = createJobConsumer({ deps, handlers: jobHandlers, releaseRunning: database.kind === 'pglite' });
+await consumer.start();
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
   logger.info('listening', { port, host: config.HOST, database: database.kind });
@@ -52,10 +61,11 @@ const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
-  // In-flight requests finish first, then their usage events are stored, then the database closes.
+  // In-flight requests and jobs finish first, then their usage events are stored, then the database closes.
   server.close(() =>
-    usage
-      .close()
+    consumer
+      .stop()
+      .then(() => usage.close())
       .then(() => database.close())
       .finally(() => process.exit(0)),
   );

@@ -1,11 +1,24 @@
 import type { ContextSource } from './build-context.ts';
 
-const normalise = (text: string) => text.replace(/\s+/g, ' ').trim().toLowerCase();
+// Answers quoting a source share runs of words with it; five in a row is rarely chance.
+const SHINGLE = 5;
+
+const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+
+function shingles(tokens: string[]): Set<string> {
+  const out = new Set<string>();
+  if (tokens.length < SHINGLE) {
+    if (tokens.length > 0) out.add(tokens.join(' '));
+    return out;
+  }
+  for (let i = 0; i + SHINGLE <= tokens.length; i++) out.add(tokens.slice(i, i + SHINGLE).join(' '));
+  return out;
+}
 
 /**
- * The sources an answer relies on: those it cites as [n], and those containing one of its
- * sentences word for word (extractive answers quote rather than cite). Only sources that
- * were in the context can be returned, so a citation always points at a retrieved chunk.
+ * The sources an answer relies on: those it cites as [n], and those it quotes (five words in
+ * a row; extractive answers quote rather than cite). Only sources that were in the context
+ * can be returned, so a citation always points at a retrieved chunk.
  */
 export function citedSources(answer: string, sources: ContextSource[]): ContextSource[] {
   const byMarker = new Map(sources.map((s) => [s.marker, s]));
@@ -14,14 +27,11 @@ export function citedSources(answer: string, sources: ContextSource[]): ContextS
     const source = byMarker.get(Number(match[1]));
     if (source) cited.add(source);
   }
-  const sentences = answer
-    .replace(/\[\d{1,3}\]/g, ' ')
-    .split(/(?<=[.!?])\s+/)
-    .map(normalise)
-    .filter((s) => s.length >= 20);
+  const quoted = [...shingles(words(answer.replace(/\[\d{1,3}\]/g, ' ')))];
   for (const source of sources) {
-    const text = normalise(source.block);
-    if (sentences.some((s) => text.includes(s))) cited.add(source);
+    if (cited.has(source)) continue;
+    const text = ` ${words(source.hit.text).join(' ')} `;
+    if (quoted.some((s) => s.split(' ').length >= SHINGLE && text.includes(` ${s} `))) cited.add(source);
   }
   return sources.filter((s) => cited.has(s));
 }
