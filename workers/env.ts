@@ -1,3 +1,4 @@
+import type { JobMessage } from '../src/queue/job-queue.ts';
 import type { IdempotencyObject } from './guards/idempotency-object.ts';
 import type { RateLimiterObject } from './guards/rate-limiter-object.ts';
 
@@ -7,5 +8,7 @@ export interface Env {
   DATABASE_URL?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiterObject>;
   IDEMPOTENCY?: DurableObjectNamespace<IdempotencyObject>;
+  /** Background jobs (ingestion, index builds): the producer; this worker is also the consumer. */
+  JOBS_QUEUE?: Queue<JobMessage>;
   [setting: string]: unknown;
 }
