@@ -20,7 +20,7 @@ const token = (sub: string) =>
 async function call(sub: string | undefined, path: string, body?: unknown) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (sub) headers.authorization = `Bearer ${await token(sub)}`;
-  const request = new Request(`http://cairn.test${path}`, {
+  const request = new Request<unknown, IncomingRequestCfProperties>(`http://cairn.test${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
