@@ -39,16 +39,16 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const body = c.req.raw.body ? new Uint8Array(await c.req.raw.arrayBuffer()) : new Uint8Array();
     if (c.req.raw.body !== null) c.req.raw = new Request(c.req.raw, { body });
     const url = new URL(c.req.url);
-    const request: IdempotentRequest = {
-      key: await scopedKey({ userId: principal.userId, method: c.req.method, path: url.pathname, key }),
-      fingerprint: await requestFingerprint({
+    const [scoped, fingerprint] = await Promise.all([
+      scopedKey({ userId: principal.userId, method: c.req.method, path: url.pathname, key }),
+      requestFingerprint({
         method: c.req.method,
         pathAndQuery: url.pathname + url.search,
         contentType: c.req.header('Content-Type'),
         body,
       }),
-      lease: crypto.randomUUID(),
-    };
+    ]);
+    const request: IdempotentRequest = { key: scoped, fingerprint, lease: crypto.randomUUID() };
 
     const claim = await claimKey(ctx, request);
     if (claim.kind === 'unguarded') return next();

@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rowsOf } from '../../db/rows.ts';
-import type { BeginOutcome, IdempotencyStore, StoredResponse } from '../idempotency-store.ts';
+import { idempotencyRecords as records } from '../../db/schema.ts';
+import type { IdempotencyStore } from '../idempotency-store.ts';
 import { SWEEP_BATCH, type SweepSchedule } from './sweep-schedule.ts';
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {
@@ -9,18 +10,11 @@ export interface PostgresIdempotencyStore extends IdempotencyStore {
   sweep(now: number): Promise<number>;
 }
 
-interface ExistingRow {
-  claimed: boolean;
-  fingerprint: string | null;
-  response_status: number | null;
-  response_headers: [string, string][] | null;
-  response_body: Uint8Array | null;
-}
-
 const iso = (ms: number) => new Date(ms).toISOString();
+const at = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
 
-// A conflicting row can vanish or appear between the claim and the read of the row that
-// blocked it (released, or claimed by a request whose snapshot we do not see): try again.
+// The row that blocked a claim can vanish before it is read (released, or expired and
+// swept): claim again.
 const BEGIN_ATTEMPTS = 3;
 
 /**
@@ -28,11 +22,81 @@ const BEGIN_ATTEMPTS = 3;
  * upsert: the primary key serialises concurrent claims, and ON CONFLICT only takes over a
  * row that has expired or whose holder's lock lapsed. Completion and release are
  * conditional on the lease, so a holder that lost its lock cannot overwrite the new one.
+ * Statements are prepared once.
  */
 export function createPostgresIdempotencyStore(
   db: Database,
   options: { schedule?: SweepSchedule; onSweepError?: (error: unknown) => void } = {},
 ): PostgresIdempotencyStore {
+  const claim = db
+    .insert(records)
+    .values({
+      key: sql.placeholder('key'),
+      fingerprint: sql.placeholder('fingerprint'),
+      lease: sql.placeholder('lease'),
+      lockedUntil: at('lockedUntil'),
+      expiresAt: at('expiresAt'),
+    })
+    .onConflictDoUpdate({
+      target: records.key,
+      set: {
+        fingerprint: sql`excluded.fingerprint`,
+        lease: sql`excluded.lease`,
+        lockedUntil: sql`excluded.locked_until`,
+        expiresAt: sql`excluded.expires_at`,
+        responseStatus: null,
+        responseHeaders: null,
+        responseBody: null,
+      },
+      setWhere: or(
+        lte(records.expiresAt, at('now')),
+        and(
+          isNull(records.responseStatus),
+          lte(records.lockedUntil, at('now')),
+          sql`${records.fingerprint} = excluded.fingerprint`,
+        ),
+      ),
+    })
+    .returning({ lease: records.lease })
+    .prepare('idempotency_claim');
+  const existing = db
+    .select({
+      fingerprint: records.fingerprint,
+      status: records.responseStatus,
+      headers: records.responseHeaders,
+      body: records.responseBody,
+    })
+    .from(records)
+    .where(and(eq(records.key, sql.placeholder('key')), sql`${records.expiresAt} > ${at('now')}`))
+    .prepare('idempotency_existing');
+  const complete = db
+    .update(records)
+    .set({
+      responseStatus: sql`${sql.placeholder('status')}::int`,
+      responseHeaders: sql`${sql.placeholder('headers')}::jsonb`,
+      responseBody: sql`${sql.placeholder('body')}::bytea`,
+      expiresAt: at('expiresAt'),
+    })
+    .where(
+      and(
+        eq(records.key, sql.placeholder('key')),
+        eq(records.lease, sql.placeholder('lease')),
+        isNull(records.responseStatus),
+      ),
+    )
+    .returning({ key: records.key })
+    .prepare('idempotency_complete');
+  const release = db
+    .delete(records)
+    .where(
+      and(
+        eq(records.key, sql.placeholder('key')),
+        eq(records.lease, sql.placeholder('lease')),
+        isNull(records.responseStatus),
+      ),
+    )
+    .prepare('idempotency_release');
+
   const sweep = async (now: number) =>
     rowsOf(
       await db.execute(sql`
@@ -46,66 +110,46 @@ export function createPostgresIdempotencyStore(
     async begin(request) {
       const { key, fingerprint, lease, now } = request;
       if (options.schedule?.due(now)) sweep(now).catch((error) => options.onSweepError?.(error));
-      const lockedUntil = iso(now + request.lockTtlS * 1000);
-      const expiresAt = iso(now + Math.max(request.ttlS, request.lockTtlS) * 1000);
+      const values = {
+        key,
+        fingerprint,
+        lease,
+        now: iso(now),
+        lockedUntil: iso(now + request.lockTtlS * 1000),
+        expiresAt: iso(now + Math.max(request.ttlS, request.lockTtlS) * 1000),
+      };
       for (let attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
-        const [row] = rowsOf<ExistingRow>(
-          await db.execute(sql`
-            with claimed as (
-              insert into idempotency_records as r (key, fingerprint, lease, locked_until, expires_at)
-              values (${key}, ${fingerprint}, ${lease}, ${lockedUntil}::timestamptz, ${expiresAt}::timestamptz)
-              on conflict (key) do update set
-                fingerprint = excluded.fingerprint, lease = excluded.lease,
-                locked_until = excluded.locked_until, expires_at = excluded.expires_at,
-                response_status = null, response_headers = null, response_body = null
-              where r.expires_at <= ${iso(now)}::timestamptz
-                 or (r.response_status is null and r.locked_until <= ${iso(now)}::timestamptz
-                     and r.fingerprint = excluded.fingerprint)
-              returning 1
-            )
-            select true as claimed, null as fingerprint, null::int as response_status,
-                   null::jsonb as response_headers, null::bytea as response_body
-            from claimed
-            union all
-            select false, fingerprint, response_status, response_headers, response_body
-            from idempotency_records
-            where key = ${key} and expires_at > ${iso(now)}::timestamptz and not exists (select 1 from claimed)`),
-        );
-        if (row) return outcomeOf(row, fingerprint);
+        if ((await claim.execute(values)).length > 0) return { kind: 'acquired' };
+        const [row] = await existing.execute({ key, now: values.now });
+        if (!row) continue;
+        if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
+        if (row.status === null) return { kind: 'in-flight' };
+        return {
+          kind: 'replay',
+          response: {
+            status: row.status,
+            headers: (row.headers ?? []) as [string, string][],
+            body: new Uint8Array(row.body ?? new Uint8Array()),
+          },
+        };
       }
       return { kind: 'in-flight' };
     },
 
     async complete({ key, lease, response, now, ttlS }) {
-      const updated = rowsOf(
-        await db.execute(sql`
-          update idempotency_records set
-            response_status = ${response.status},
-            response_headers = ${JSON.stringify(response.headers)}::jsonb,
-            response_body = ${response.body}::bytea,
-            expires_at = ${iso(now + ttlS * 1000)}::timestamptz
-          where key = ${key} and lease = ${lease} and response_status is null
-          returning 1`),
-      );
+      const updated = await complete.execute({
+        key,
+        lease,
+        status: response.status,
+        headers: JSON.stringify(response.headers),
+        body: response.body,
+        expiresAt: iso(now + ttlS * 1000),
+      });
       return updated.length > 0;
     },
 
     async release({ key, lease }) {
-      await db.execute(
-        sql`delete from idempotency_records where key = ${key} and lease = ${lease} and response_status is null`,
-      );
+      await release.execute({ key, lease });
     },
   };
-}
-
-function outcomeOf(row: ExistingRow, fingerprint: string): BeginOutcome {
-  if (row.claimed) return { kind: 'acquired' };
-  if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-  if (row.response_status === null) return { kind: 'in-flight' };
-  const response: StoredResponse = {
-    status: row.response_status,
-    headers: row.response_headers ?? [],
-    body: new Uint8Array(row.response_body ?? new Uint8Array()),
-  };
-  return { kind: 'replay', response };
 }

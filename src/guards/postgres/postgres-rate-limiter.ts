@@ -1,6 +1,7 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rowsOf } from '../../db/rows.ts';
+import { rateLimitBuckets } from '../../db/schema.ts';
 import { currentWindows, decide, type WindowState, windowStart } from '../rate-limit-windows.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
 import { SWEEP_BATCH, type SweepSchedule } from './sweep-schedule.ts';
@@ -12,16 +13,47 @@ export interface PostgresRateLimiter extends RateLimiter {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+// The request's policies as rows: name, current window start (epoch ms), limit.
+const policyRows = sql`jsonb_to_recordset(${sql.placeholder('policies')}::jsonb) as p(n text, s bigint, l int)`;
+const storedStart = sql`(rate_limit_buckets.windows -> p.n ->> 0)::bigint`;
+const storedCount = sql`(rate_limit_buckets.windows -> p.n ->> 1)::int`;
+
 /**
  * Rate limiter shared by every instance on one PostgreSQL. One upsert per hit decides and
  * counts atomically: ON CONFLICT locks the key's row, the WHERE clause admits the request
- * only if every policy has room, and the SET counts it in all of them. A turned-away
- * request writes nothing; its counters are read afterwards only to fill the headers.
+ * only if every policy has room, and the SET counts it in all of them (a stored window
+ * newer than this instance's clock is kept). A turned-away request writes nothing; its
+ * counters are read afterwards only to fill the headers. Statements are prepared once.
  */
 export function createPostgresRateLimiter(
   db: Database,
   options: { schedule?: SweepSchedule; onSweepError?: (error: unknown) => void } = {},
 ): PostgresRateLimiter {
+  const count = db
+    .insert(rateLimitBuckets)
+    .values({
+      key: sql.placeholder('key'),
+      windows: sql`${sql.placeholder('fresh')}::jsonb`,
+      expiresAt: sql`${sql.placeholder('expiresAt')}::timestamptz`,
+    })
+    .onConflictDoUpdate({
+      target: rateLimitBuckets.key,
+      set: {
+        windows: sql`(select jsonb_object_agg(p.n, case when ${storedStart} >= p.s
+          then jsonb_build_array(${storedStart}, ${storedCount} + 1) else jsonb_build_array(p.s, 1) end)
+          from ${policyRows})`,
+        expiresAt: sql`greatest(rate_limit_buckets.expires_at, excluded.expires_at)`,
+      },
+      setWhere: sql`not exists (select 1 from ${policyRows} where ${storedStart} >= p.s and ${storedCount} >= p.l)`,
+    })
+    .returning({ windows: rateLimitBuckets.windows })
+    .prepare('rate_limit_count');
+  const read = db
+    .select({ windows: rateLimitBuckets.windows })
+    .from(rateLimitBuckets)
+    .where(eq(rateLimitBuckets.key, sql.placeholder('key')))
+    .prepare('rate_limit_read');
+
   const sweep = async (now: number) =>
     rowsOf(
       await db.execute(sql`
@@ -34,42 +66,24 @@ export function createPostgresRateLimiter(
     sweep,
     async hit({ key, policies, now }) {
       if (options.schedule?.due(now)) sweep(now).catch((error) => options.onSweepError?.(error));
-      const windows = policies.map((p) => ({ n: p.name, s: windowStart(p, now), l: p.limit }));
-      const expiresAt = Math.max(...windows.map((w, i) => w.s + policies[i]!.windowS * 1000));
-      const input = JSON.stringify(windows);
-      const counted = rowsOf<{ windows: WindowState }>(
-        await db.execute(sql`
-          with p as (select * from jsonb_to_recordset(${input}::jsonb) as p(n text, s bigint, l int))
-          insert into rate_limit_buckets as b (key, windows, expires_at)
-          select ${key}, jsonb_object_agg(p.n, jsonb_build_array(p.s, 1)), ${iso(expiresAt)}::timestamptz from p
-          on conflict (key) do update set
-            windows = (
-              select jsonb_object_agg(p.n, case
-                when (b.windows -> p.n ->> 0)::bigint >= p.s
-                  then jsonb_build_array((b.windows -> p.n ->> 0)::bigint, (b.windows -> p.n ->> 1)::int + 1)
-                else jsonb_build_array(p.s, 1) end)
-              from p),
-            expires_at = greatest(b.expires_at, excluded.expires_at)
-          where not exists (
-            select 1 from p
-            where (b.windows -> p.n ->> 0)::bigint >= p.s and (b.windows -> p.n ->> 1)::int >= p.l)
-          returning b.windows`),
-      );
-      if (counted[0]) {
-        return decide(
-          policies,
-          { allowed: true, windows: currentWindows(counted[0].windows, policies, now) },
-          now,
-        );
+      const starts = policies.map((p) => windowStart(p, now));
+      const fresh: WindowState = {};
+      policies.forEach((p, i) => {
+        fresh[p.name] = [starts[i]!, 1];
+      });
+      const [counted] = await count.execute({
+        key,
+        fresh: JSON.stringify(fresh),
+        policies: JSON.stringify(policies.map((p, i) => ({ n: p.name, s: starts[i], l: p.limit }))),
+        expiresAt: iso(Math.max(...policies.map((p, i) => starts[i]! + p.windowS * 1000))),
+      });
+      if (counted) {
+        const windows = currentWindows(counted.windows as WindowState, policies, now);
+        return decide(policies, { allowed: true, windows }, now);
       }
-      const stored = rowsOf<{ windows: WindowState }>(
-        await db.execute(sql`select windows from rate_limit_buckets where key = ${key}`),
-      );
-      return decide(
-        policies,
-        { allowed: false, windows: currentWindows(stored[0]?.windows, policies, now) },
-        now,
-      );
+      const [stored] = await read.execute({ key });
+      const windows = currentWindows(stored?.windows as WindowState | undefined, policies, now);
+      return decide(policies, { allowed: false, windows }, now);
     },
   };
 }
