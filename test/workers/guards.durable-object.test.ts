@@ -1,8 +1,16 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  evictDurableObject,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env as bindings } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createGuardMetrics } from '../../src/guards/guard-metrics.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import worker from '../../workers/api.ts';
 import type { Env } from '../../workers/env.ts';
 import {
   createDurableObjectIdempotencyStore,
@@ -70,5 +78,45 @@ describe('Durable Object guard storage', () => {
     await store.begin(expired);
     expect(await runDurableObjectAlarm(oldStub)).toBe(true);
     expect(await runInDurableObject(oldStub, (_, state) => [...state.storage.kv.list()].length)).toBe(0);
+  });
+});
+
+describe('the guards in the deployed Worker (Durable Objects by default)', () => {
+  const token = (sub: string) =>
+    new SignJWT({ role: 'user' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('test-secret-that-is-at-least-32-characters-long'));
+  const analyze = async (sub: string, key: string) => {
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(
+      new Request<unknown, IncomingRequestCfProperties>('http://cairn.test/analyze', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${await token(sub)}`,
+          'idempotency-key': key,
+        },
+        body: JSON.stringify({ text: 'The Worker keeps one key per Durable Object.' }),
+      }),
+      env,
+      ctx,
+    );
+    const body = await res.text();
+    await waitOnExecutionContext(ctx);
+    return { res, body };
+  };
+
+  it('rate-limits and replays POST /analyze', async () => {
+    const sub = freshKey('worker-user');
+    const first = await analyze(sub, 'worker-key-1');
+    expect(first.res.status).toBe(200);
+    expect(first.res.headers.get('RateLimit-Policy')).toMatch(/^"model-1s";q=\d+;w=1$/);
+    const replay = await analyze(sub, 'worker-key-1');
+    expect(replay.res.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(replay.body).toBe(first.body);
+    expect((await analyze(sub, 'not a key')).res.status).toBe(400);
   });
 });
