@@ -84,6 +84,13 @@ function tokenize(text: string): Token[] {
 
 const capitalised = (word: string) => /^\p{Lu}/u.test(word);
 const acronym = (word: string) => /^\p{Lu}{2,6}$/u.test(word);
+// Verbs that follow a subject named at the start of a news sentence ("Iberdrola said…").
+const subjectVerbs = new Set(
+  'said says reported reports announced announces stated added told wrote confirmed launched released opened met won beat acquired plans will'.split(
+    ' ',
+  ),
+);
+const internalCapital = (word: string) => /^\p{Lu}.*\p{Lu}/u.test(word) && !acronym(word);
 
 function classify(words: string[], before: string | undefined): EntityType {
   const lower = words.map((w) => w.toLowerCase());
@@ -130,11 +137,17 @@ export function extractEntities(text: string, options: { language?: string; max?
       else break;
       j++;
     }
-    // A lone capitalised word opening a sentence is usually just a sentence opening.
+    // A lone capitalised word opening a sentence is usually just a sentence opening, unless it
+    // looks like a name: mixed case (PostgreSQL), a place, or followed by a reporting verb.
+    const looksLikeName =
+      acronym(word) ||
+      internalCapital(word) ||
+      places.has(lower) ||
+      subjectVerbs.has(tokens[j]?.text.toLowerCase() ?? '');
     const ordinaryOpener =
       token.sentenceStart &&
       phrase.length === 1 &&
-      (lowerSeen.has(lower) || !acronym(word)) &&
+      (lowerSeen.has(lower) || !looksLikeName) &&
       !found.has(word);
     const type = classify(phrase, tokens[i - 1]?.text);
     const commonNoun =

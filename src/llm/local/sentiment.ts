@@ -10,12 +10,12 @@ export interface Sentiment {
   score: number;
 }
 
-const positive = new Set(
+export const positive = new Set(
   `good great excellent amazing awesome wonderful fantastic love loved loves lovely like liked enjoy enjoyed
   happy glad pleased delighted satisfied perfect best better brilliant superb outstanding impressive
   recommend recommended impressed helpful friendly fast quick easy reliable smooth beautiful nice fine solid
   success successful win won wins gain gains growth improved improvement improve benefit benefits
-  strong stronger positive exciting excited thrilled fun favourite favorite pleasant clean comfortable
+  strong stronger positive exciting excited thrilled thrilling fun favourite favorite pleasant clean comfortable
   efficient stable praise praised celebrate celebrated record profit profits bright optimistic grateful thanks thank
   gut toll super prima schön hervorragend ausgezeichnet zufrieden freude
   bon bonne excellent excellente génial super merci heureux ravie ravi magnifique
@@ -23,7 +23,7 @@ const positive = new Set(
   buono buona ottimo ottima grazie felice bello bellissimo`.split(/\s+/),
 );
 
-const negative = new Set(
+export const negative = new Set(
   `bad terrible awful horrible poor worst worse hate hated hates dislike disliked disappointing disappointed
   disappointment angry annoyed annoying frustrating frustrated sad unhappy broken broke fail failed fails
   failure failures slow difficult hard ugly dirty rude useless waste wasted problem problems issue issues bug bugs

@@ -1,3 +1,4 @@
+import { negative, positive } from './sentiment.ts';
 import { words } from './text-features.ts';
 
 // Function words of the languages the local provider recognises, plus filler verbs
@@ -7,7 +8,7 @@ const ignored = new Set(
   into over than then there these those what when where which while who will would could should about after
   also been being both each more most other some such only same very just can may might must shall
   said says say one two three many much any all out use used using get got make made like new
-  monday tuesday wednesday thursday friday saturday sunday really did does done just even still yet ever because though although however since inc corp ltd
+  monday tuesday wednesday thursday friday saturday sunday last next day days week weeks month months year years time today really did does done just even still yet ever because though although however since inc corp ltd
   der die das und ist nicht ein eine mit den von sich auf für auch dem wir ich sie es war sind sehr kam
   hat haben wird wurde noch nur aber oder wie bei nach aus zum zur
   les des est une dans pour pas qui sur avec nous sont très elle ils était mais peut être ont fait
@@ -26,12 +27,18 @@ const singular = (word: string, seen: Map<string, number>) => {
 // Scripts written without spaces have no words to count.
 const unspaced = new Set(['ja', 'zh', 'th']);
 
-/** The text's most frequent content words (plurals folded into singulars), most frequent first. */
+// Opinion words describe a topic rather than name it; -ly and -ing forms are rarely topics either.
+const notTopic = (w: string) => positive.has(w) || negative.has(w) || /(ly|ing)$/.test(w);
+
+/**
+ * The text's most frequent content words (plurals folded into singulars), most frequent first;
+ * among equals, longer (more specific) words first, then the earliest.
+ */
 export function extractTopics(text: string, options: { language?: string; max?: number } = {}): string[] {
   if (options.language && unspaced.has(options.language)) return [];
   const counts = new Map<string, number>();
   const candidates = words(text).filter(
-    (w) => w.length >= 3 && w.length <= 24 && !ignored.has(w) && !/^\d/.test(w),
+    (w) => w.length >= 3 && w.length <= 24 && !ignored.has(w) && !notTopic(w) && !/^\d/.test(w),
   );
   for (const word of candidates) counts.set(word, (counts.get(word) ?? 0) + 1);
   const folded = new Map<string, number>();
@@ -41,7 +48,7 @@ export function extractTopics(text: string, options: { language?: string; max?: 
   }
   // Map iteration keeps first-occurrence order, so equal counts rank by position.
   return [...folded]
-    .sort((a, b) => b[1] - a[1])
+    .sort((a, b) => b[1] - a[1] || b[0].length - a[0].length)
     .slice(0, options.max ?? 5)
     .map(([word]) => word);
 }
