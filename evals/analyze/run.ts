@@ -34,7 +34,18 @@ const cases = (await readFile(path.join(import.meta.dirname, 'cases.jsonl'), 'ut
   .filter((line) => line.trim().length > 0)
   .map((line) => JSON.parse(line) as Case);
 
-const scored = [];
+interface Scored {
+  id: string;
+  tags: string[];
+  score: number;
+  passed: boolean;
+  checks: Record<string, boolean>;
+  attempts: number;
+  latency_ms: number;
+  error?: string;
+}
+
+const scored: Scored[] = [];
 for (const c of cases) {
   const started = performance.now();
   let result: Record<string, unknown> | undefined;
