@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { WeightedTerm } from './query-terms.ts';
 
 /** A bounded, expiring map; the disabled variant (RAG_CACHE_ENTRIES=0) never hits. */
 export interface KeyedCache<V> {
@@ -6,9 +7,10 @@ export interface KeyedCache<V> {
   set(key: string, value: V): void;
 }
 
-/** In-process caches of RAG search: query embeddings and result pages, keyed by index version. */
+/** In-process caches of RAG search: query embeddings, term weights and result pages, keyed by index version. */
 export interface RagCache {
   embeddings: KeyedCache<number[]>;
+  terms: KeyedCache<WeightedTerm[]>;
   pages: KeyedCache<unknown>;
 }
 
@@ -21,6 +23,7 @@ function keyedCache<V extends object>(entries: number, ttlMs: number): KeyedCach
 export function createRagCache(options: { entries: number; ttlMs: number }): RagCache {
   return {
     embeddings: keyedCache<number[]>(options.entries, options.ttlMs),
+    terms: keyedCache<WeightedTerm[]>(options.entries, options.ttlMs),
     pages: keyedCache<object>(options.entries, options.ttlMs),
   };
 }

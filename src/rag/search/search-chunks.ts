@@ -8,6 +8,7 @@ import { ensureActiveVersion } from '../index-versions/active-version.ts';
 import type { IndexVersion } from '../index-versions/index-version.ts';
 import { EmbeddingMismatchError } from '../ingest/embed.ts';
 import { queryEmbedding } from './query-embedding.ts';
+import { queryTerms } from './query-terms.ts';
 import { decodeSearchCursor, encodeSearchCursor } from './search-cursor.ts';
 import {
   fulltextRanking,
@@ -81,15 +82,16 @@ async function rank(
   after?: SearchAfter,
 ) {
   const limit = input.topK + 1;
+  const terms = input.mode === 'vector' ? [] : await queryTerms(deps, scope, input.query);
   if (input.mode === 'fulltext') {
-    return rowsOf<Row>(await deps.db.execute(withDetails(fulltextRanking(scope, input.query, limit, after))));
+    return rowsOf<Row>(await deps.db.execute(withDetails(fulltextRanking(scope, terms, limit, after))));
   }
   const vector = await queryEmbedding(deps, version, input.query, input.meta);
   if (input.mode === 'vector' && !vector) return [];
   const ranking =
     input.mode === 'vector'
       ? vectorRanking(scope, vector!, limit, after)
-      : hybridRanking(scope, { query: input.query, vector }, deps.config.RAG_SEARCH_CANDIDATES, limit, after);
+      : hybridRanking(scope, { terms, vector }, deps.config.RAG_SEARCH_CANDIDATES, limit, after);
   // Search settings are per transaction: the HNSW candidate list, and iterative scans so
   // owner and metadata filters still fill the page (strict order keeps pages exact).
   return deps.db.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { embeddingExpression, versionLiteral } from '../index-versions/vector-index.ts';
+import { lexemeQuery, type WeightedTerm } from './query-terms.ts';
 
 export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
 
@@ -54,10 +55,6 @@ const scopeFilter = (scope: SearchScope): SQL => {
 const distance = (scope: SearchScope, vector: string) =>
   sql`${embeddingExpression(scope.dimensions)} <=> ${vector}::vector(${sql.raw(String(Math.trunc(scope.dimensions)))})`;
 
-// Any of the query's words (OR), stemmed like the index; the rank rewards chunks matching more of them, closer together.
-const orQuery = (query: string) =>
-  sql`replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery`;
-
 // The HNSW index can only order by the distance itself (a second ORDER BY key makes the planner
 // sort the whole table), so ties are broken by id after the scan, over a few extra rows: enough
 // for pages to stay exact unless more than this many chunks share one embedding at a page boundary.
@@ -77,14 +74,44 @@ export function vectorRanking(scope: SearchScope, vector: string, limit: number,
     limit ${limit}`;
 }
 
-/** Full-text ranking: ts_rank_cd over heading (weight A) and text (weight B), best first; GIN serves the match. */
-export function fulltextRanking(scope: SearchScope, query: string, limit: number, after?: SearchAfter): SQL {
-  const rank = sql`ts_rank_cd(c.tsv, q.tq)::float8`;
+// Words in more than this share of the caller's chunks only add to the score of chunks already
+// matched by a rarer word; letting them select candidates would score most of the corpus.
+const COMMON_SHARE = 0.3;
+
+const literal = (lexeme: string) => lexemeQuery(sql`${lexeme}`);
+
+/**
+ * Full-text ranking, BM25-like: each query word's ts_rank in the chunk times the word's IDF,
+ * summed; best first. GIN finds the candidates. Heading words (weight A) count as much as text
+ * words (B): the heading path is already repeated on every chunk of its section. No length
+ * normalisation: chunks are bounded in size already, and on the manual eval it ranked worse.
+ */
+export function fulltextRanking(
+  scope: SearchScope,
+  terms: WeightedTerm[],
+  limit: number,
+  after?: SearchAfter,
+): SQL {
+  if (terms.length === 0)
+    return sql`select null::bigint as id, null::float8 as key, null::float8 as score where false`;
+  const selective = terms.filter((t) => t.share <= COMMON_SHARE);
+  const matchers = selective.length > 0 ? selective : terms;
+  const match = sql.join(
+    matchers.map((t) => sql`c.tsv @@ ${literal(t.lexeme)}`),
+    sql` or `,
+  );
+  const score = sql.join(
+    terms.map((t) => sql`${t.idf}::float8 * ts_rank('{0.1, 0.2, 0.5, 0.5}', c.tsv, ${literal(t.lexeme)}, 0)`),
+    sql` + `,
+  );
+  const resume = after ? sql`where (-score, id) > (${after.key}::float8, ${after.id}::bigint)` : sql``;
   return sql`
-    select c.id, -${rank} as key, ${rank} as score
-    from chunks c, (select ${orQuery(query)} as tq) q
-    where c.tsv @@ q.tq and ${scopeFilter(scope)} ${resumeAfter(sql`-${rank}`, after)}
-    order by key, c.id
+    select id, -score as key, score from (
+      select c.id, (${score})::float8 as score
+      from chunks c
+      where (${match}) and ${scopeFilter(scope)}) matched
+    ${resume}
+    order by key, id
     limit ${limit}`;
 }
 
@@ -94,7 +121,7 @@ export function fulltextRanking(scope: SearchScope, query: string, limit: number
  */
 export function hybridRanking(
   scope: SearchScope,
-  input: { query: string; vector: string | null },
+  input: { terms: WeightedTerm[]; vector: string | null },
   candidates: number,
   limit: number,
   after?: SearchAfter,
@@ -107,7 +134,7 @@ export function hybridRanking(
     with vec as (${vectorPart}),
     ft as (
       select id, row_number() over (order by key, id) as rank
-      from (${fulltextRanking(scope, input.query, candidates)}) f),
+      from (${fulltextRanking(scope, input.terms, candidates)}) f),
     fused as (
       select coalesce(vec.id, ft.id) as id,
              coalesce(1::float8 / (${RRF_K} + vec.rank), 0) + coalesce(1::float8 / (${RRF_K} + ft.rank), 0) as score

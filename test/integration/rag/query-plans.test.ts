@@ -7,6 +7,7 @@ import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/active-version.ts';
 import { createVectorIndex, vectorIndexName } from '../../../src/rag/index-versions/vector-index.ts';
 import { vectorLiteral } from '../../../src/rag/ingest/embed.ts';
+import { queryTerms } from '../../../src/rag/search/query-terms.ts';
 import {
   fulltextRanking,
   hybridRanking,
@@ -75,16 +76,15 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () 
 
   it('hybrid search uses both', async () => {
     const vector = vectorLiteral(hashEmbed('vacuum', 384));
-    const text = await plan(
-      t.deps.db,
-      withDetails(hybridRanking(scope, { query: 'vacuum', vector }, 100, 11)),
-    );
+    const terms = await queryTerms(t.deps, scope, 'vacuum');
+    const text = await plan(t.deps.db, withDetails(hybridRanking(scope, { terms, vector }, 100, 11)));
     expect(text).toContain(`Index Scan using ${vectorIndexName(scope.versionId)} on chunks`);
     expect(text).toContain('chunks_tsv_idx');
   });
 
   it('full-text search uses the GIN index', async () => {
-    const text = await plan(t.deps.db, withDetails(fulltextRanking(scope, 'vacuum', 11)));
+    const terms = await queryTerms(t.deps, scope, 'vacuum');
+    const text = await plan(t.deps.db, withDetails(fulltextRanking(scope, terms, 11)));
     expect(text).toContain('chunks_tsv_idx');
   });
 });
