@@ -85,6 +85,21 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
       expect(body.result.stars).toBeGreaterThanOrEqual(1);
     });
 
+    it('replays an idempotent request without calling the model or billing again', async () => {
+      const key = { 'Idempotency-Key': 'analyze-once', 'X-Request-Id': 'analyze-idem-1' };
+      const first = await t.as('erin', '/analyze', postJson({ text: review }, key));
+      const again = await t.as(
+        'erin',
+        '/analyze',
+        postJson({ text: review }, { ...key, 'X-Request-Id': 'analyze-idem-2' }),
+      );
+      expect(again.status).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(await first.json());
+      const rows = (await storedUsage(t)).filter((r) => r.requestId?.startsWith('analyze-idem-'));
+      expect(rows.map((r) => r.requestId)).toEqual(['analyze-idem-1']);
+    });
+
     it('stores one usage event per model call under the caller', async () => {
       await t.as('carol', '/analyze', postJson({ text: review }, { 'X-Request-Id': 'analyze-usage-1' }));
       const rows = (await storedUsage(t)).filter((r) => r.requestId === 'analyze-usage-1');

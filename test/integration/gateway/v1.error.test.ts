@@ -133,4 +133,23 @@ describe.each(databaseKinds)('OpenAI-compatible errors on %s', (kind) => {
     expect(error.status).toBe(400);
     expect(error.param).toBe('input[0]');
   });
+
+  it("renders the guards' rate-limit and idempotency errors in OpenAI shape", async () => {
+    const limited = createTestApp(database, { env: { RATE_LIMIT_POLICIES: 'model:2/1m' } });
+    const body = { model: 'x', messages: hi };
+    const key = { 'Idempotency-Key': 'v1-guards-1' };
+    expect((await limited.as('gus', '/v1/chat/completions', postJson(body, key))).status).toBe(200);
+    const mismatch = await limited.as('gus', '/v1/chat/completions', postJson({ ...body, seed: 1 }, key));
+    expect(mismatch.status).toBe(422);
+    expect(await mismatch.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'idempotency_key_mismatch' },
+    });
+    await limited.as('gus', '/v1/chat/completions', postJson(body));
+    const refused = await limited.as('gus', '/v1/chat/completions', postJson(body));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await refused.json()).toMatchObject({
+      error: { type: 'rate_limit_error', code: 'quota_exceeded' },
+    });
+  });
 });
