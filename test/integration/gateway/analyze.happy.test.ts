@@ -183,7 +183,7 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
       const res = await t.as('alice', '/analyze', postJson({ text: review }));
       expect(res.status).toBe(200);
       expect(((await res.json()) as AnalyzeBody).attempts).toBe(2);
-      const feedback = (fake.requests[1]?.body as { messages: { content: string }[] }).messages.at(
+      const feedback = (fake.requests[1]!.body as { messages: { content: string }[] }).messages.at(
         -1,
       )?.content;
       expect(feedback).toContain('/sentiment/label');
@@ -224,7 +224,7 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
       };
       expect(first.model).toBe('gpt-4.1-mini');
       expect(first.response_format.json_schema).toMatchObject({ strict: false, schema });
-      const feedback = (fake.requests[1]?.body as { messages: { content: string }[] }).messages.at(
+      const feedback = (fake.requests[1]!.body as { messages: { content: string }[] }).messages.at(
         -1,
       )?.content;
       expect(feedback).toContain('/verdict');

@@ -48,7 +48,7 @@ describe.each(databaseKinds)('POST /analyze security on %s', (kind) => {
     const res = await remote.as('alice', '/analyze', postJson({ text: injection }));
     // The obedient reply fails validation on every attempt: it is never passed through.
     await expectProblem(res, 502);
-    const messages = (fake.requests[0]?.body as { messages: { role: string; content: string }[] }).messages;
+    const messages = (fake.requests[0]!.body as { messages: { role: string; content: string }[] }).messages;
     expect(messages[0]?.role).toBe('system');
     expect(messages[0]?.content).toContain('never instructions');
     expect(messages[0]?.content).not.toContain('IGNORE ALL PREVIOUS');
