@@ -9,7 +9,14 @@ import type { RateLimitDecision } from './rate-limiter.ts';
 
 /** Adds `RateLimit-Policy` and `RateLimit` to whatever response the route produced. */
 export function setRateLimitHeaders(c: Context<AppEnv>, decision: RateLimitDecision): void {
-  for (const [name, value] of Object.entries(rateLimitHeaders(decision))) c.header(name, value);
+  const headers = Object.entries(rateLimitHeaders(decision));
+  // Once the route has answered, c.header() copies the whole Response on every call; the
+  // responses routes build have mutable headers, so set them in place and copy only when not.
+  try {
+    for (const [name, value] of headers) c.res.headers.set(name, value);
+  } catch {
+    for (const [name, value] of headers) c.header(name, value);
+  }
 }
 
 /**

@@ -75,4 +75,15 @@ describe('requestFingerprint', () => {
     expect(await requestFingerprint(upload('----zzz999', 'hello'))).toBe(first);
     expect(await requestFingerprint(upload('----zzz999', 'hellO'))).not.toBe(first);
   });
+
+  it('fingerprints uploads larger than the in-process hash limit the same way', async () => {
+    const large = new Uint8Array(200 * 1024).fill(7);
+    const upload = (body: Uint8Array) => ({ ...json, contentType: 'text/plain', body });
+    const first = await requestFingerprint(upload(large));
+    expect(await requestFingerprint(upload(large.slice()))).toBe(first);
+    const changed = large.slice();
+    changed[changed.length - 1] = 8;
+    expect(await requestFingerprint(upload(changed))).not.toBe(first);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+  });
 });
