@@ -7,14 +7,19 @@ import { versionLiteral } from '../index-versions/vector-index.ts';
 export interface WeightedTerm {
   lexeme: string;
   idf: number;
-  /** Share of the caller's chunks containing it. */
-  share: number;
+  /** How many of the caller's chunks contain it. */
+  df: number;
 }
+
+// Exact document frequencies are counted up to this many chunks; words more common than that
+// are estimated from the planner's statistics (ANALYZE keeps the most common lexemes of `tsv`
+// with their frequencies), so a common word never costs a scan of thousands of rows.
+const COUNT_CAP = 1000;
 
 /**
  * The query's lexemes (stemmed like the index) weighted by BM25's IDF over the caller's chunks in
- * this version, so rare words count for more than words found everywhere. Document frequencies
- * come from the GIN index and are cached for RAG_CACHE_TTL_S: IDF tolerates staleness.
+ * this version, so rare words count for more than words found everywhere. Cached for
+ * RAG_CACHE_TTL_S: IDF tolerates staleness.
  */
 export async function queryTerms(
   deps: Pick<Deps, 'db' | 'ragCache'>,
@@ -24,25 +29,51 @@ export async function queryTerms(
   const key = `${scope.versionId}\u0000${scope.ownerId}\u0000${query}`;
   const cached = deps.ragCache.terms.get(key);
   if (cached) return cached;
+  const total = await ownerChunkCount(deps, scope);
   const mine = sql`c.index_version_id = ${versionLiteral(scope.versionId)} and c.owner_id = ${scope.ownerId}`;
-  const rows = rowsOf<{ lexeme: string; df: number; total: number }>(
+  const rows = rowsOf<{ lexeme: string; frequency: number | null; counted: number }>(
     await deps.db.execute(sql`
       with q as (select distinct lexeme from unnest(tsvector_to_array(to_tsvector('english', ${query}))) as lexeme),
-      n as (select count(*)::int as total from chunks c where ${mine})
-      select q.lexeme, n.total,
-             (select count(*)::int from chunks c where ${mine} and c.tsv @@ ${lexemeQuery(sql`q.lexeme`)}) as df
-      from q, n`),
+      stats as (
+        select most_common_elems::text::text[] as elems, most_common_elem_freqs as freqs
+        from pg_stats where schemaname = current_schema() and tablename = 'chunks' and attname = 'tsv')
+      select q.lexeme,
+             (select s.freqs[array_position(s.elems, q.lexeme)] from stats s) as frequency,
+             (select count(*)::int from (
+                select 1 from chunks c where ${mine} and c.tsv @@ ${lexemeQuery(sql`q.lexeme`)} limit ${COUNT_CAP}) hits
+             ) as counted
+      from q`),
   );
   const terms = rows
-    .filter((r) => Number(r.df) > 0)
     .map((r) => {
-      const df = Number(r.df);
-      const total = Number(r.total);
-      return { lexeme: r.lexeme, idf: Math.log(1 + (total - df + 0.5) / (df + 0.5)), share: df / total };
+      const counted = Number(r.counted);
+      const df =
+        counted < COUNT_CAP || r.frequency === null
+          ? counted
+          : Math.max(counted, Number(r.frequency) * total);
+      return { lexeme: r.lexeme, idf: Math.log(1 + (total - df + 0.5) / (df + 0.5)), df };
     })
+    .filter((t) => t.df > 0)
     .sort((a, b) => a.lexeme.localeCompare(b.lexeme));
   deps.ragCache.terms.set(key, terms);
   return terms;
+}
+
+async function ownerChunkCount(
+  deps: Pick<Deps, 'db' | 'ragCache'>,
+  scope: { versionId: number; ownerId: string },
+) {
+  const key = `${scope.versionId}\u0000${scope.ownerId}`;
+  const cached = deps.ragCache.chunkCounts.get(key);
+  if (cached) return cached.chunks;
+  const [row] = rowsOf<{ n: number }>(
+    await deps.db.execute(sql`
+      select count(*)::int as n from chunks c
+      where c.index_version_id = ${versionLiteral(scope.versionId)} and c.owner_id = ${scope.ownerId}`),
+  );
+  const total = Number(row?.n ?? 0);
+  deps.ragCache.chunkCounts.set(key, { chunks: total });
+  return total;
 }
 
 /** A lexeme as a one-word tsquery, quoted so that no character in it reads as an operator. */

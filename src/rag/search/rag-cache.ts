@@ -7,10 +7,12 @@ export interface KeyedCache<V> {
   set(key: string, value: V): void;
 }
 
-/** In-process caches of RAG search: query embeddings, term weights and result pages, keyed by index version. */
+/** In-process caches of RAG search: query embeddings, term statistics and result pages, keyed by index version. */
 export interface RagCache {
   embeddings: KeyedCache<number[]>;
   terms: KeyedCache<WeightedTerm[]>;
+  /** How many chunks an owner has in a version: the N of IDF. */
+  chunkCounts: KeyedCache<{ chunks: number }>;
   pages: KeyedCache<unknown>;
 }
 
@@ -24,6 +26,7 @@ export function createRagCache(options: { entries: number; ttlMs: number }): Rag
   return {
     embeddings: keyedCache<number[]>(options.entries, options.ttlMs),
     terms: keyedCache<WeightedTerm[]>(options.entries, options.ttlMs),
+    chunkCounts: keyedCache<{ chunks: number }>(options.entries, options.ttlMs),
     pages: keyedCache<object>(options.entries, options.ttlMs),
   };
 }
