@@ -1,6 +1,8 @@
 import { Parser } from 'htmlparser2';
 
+// Non-text and page furniture; a <footer> is site boilerplate far more often than content.
 const skipped = new Set([
+  'footer',
   'script',
   'style',
   'noscript',
@@ -20,7 +22,6 @@ const blocks = new Set([
   'main',
   'aside',
   'header',
-  'footer',
   'blockquote',
   'ul',
   'ol',
@@ -43,7 +44,7 @@ const blocks = new Set([
   'summary',
 ]);
 const cells = new Set(['td', 'th']);
-// Page furniture by class or id: navigation bars, breadcrumbs, menus, site headers and footers.
+// Page furniture by class or id: navigation bars and headers and footers, breadcrumbs, menus.
 const boilerplate =
   /(^|[\s_-])(nav|navbar|navheader|navfooter|breadcrumbs?|menu|sidebar|skip-link)($|[\s_-])/i;
 
