@@ -2,6 +2,7 @@ import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rowsOf } from '../../db/rows.ts';
 import { idempotencyRecords as records } from '../../db/schema.ts';
+import { beginRecord } from '../idempotency-records.ts';
 import type { IdempotencyStore } from '../idempotency-store.ts';
 import { SWEEP_BATCH, type SweepSchedule } from './sweep-schedule.ts';
 
@@ -13,22 +14,24 @@ export interface PostgresIdempotencyStore extends IdempotencyStore {
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
 
-// The row that blocked a claim can vanish before it is read (released, or expired and
-// swept): claim again.
+// Between the insert and the read the row can vanish (released, swept), and a take-over can
+// lose to another: claim again.
 const BEGIN_ATTEMPTS = 3;
 
 /**
- * Idempotency store shared by every instance on one PostgreSQL. A claim is a single
- * upsert: the primary key serialises concurrent claims, and ON CONFLICT only takes over a
- * row that has expired or whose holder's lock lapsed. Completion and release are
- * conditional on the lease, so a holder that lost its lock cannot overwrite the new one.
- * Statements are prepared once.
+ * Idempotency store shared by every instance on one PostgreSQL. The primary key
+ * serialises concurrent claims (INSERT ... ON CONFLICT DO NOTHING); an existing row is read
+ * and judged by the same rules as the other backends (idempotency-records.ts), and taken
+ * over only by a conditional UPDATE. Completion and release are conditional on the lease,
+ * so a holder that lost its lock cannot overwrite the new one. Statements are prepared once.
  */
 export function createPostgresIdempotencyStore(
   db: Database,
   options: { schedule?: SweepSchedule; onSweepError?: (error: unknown) => void } = {},
 ): PostgresIdempotencyStore {
-  const claim = db
+  // Without a conflict this is the claim; with one it neither writes nor locks, so replays
+  // and 409s cost a read and no commit flush.
+  const insert = db
     .insert(records)
     .values({
       key: sql.placeholder('key'),
@@ -37,38 +40,50 @@ export function createPostgresIdempotencyStore(
       lockedUntil: at('lockedUntil'),
       expiresAt: at('expiresAt'),
     })
-    .onConflictDoUpdate({
-      target: records.key,
-      set: {
-        fingerprint: sql`excluded.fingerprint`,
-        lease: sql`excluded.lease`,
-        lockedUntil: sql`excluded.locked_until`,
-        expiresAt: sql`excluded.expires_at`,
-        responseStatus: null,
-        responseHeaders: null,
-        responseBody: null,
-      },
-      setWhere: or(
-        lte(records.expiresAt, at('now')),
-        and(
-          isNull(records.responseStatus),
-          lte(records.lockedUntil, at('now')),
-          sql`${records.fingerprint} = excluded.fingerprint`,
-        ),
-      ),
-    })
+    .onConflictDoNothing({ target: records.key })
     .returning({ lease: records.lease })
-    .prepare('idempotency_claim');
-  const existing = db
+    .prepare('idempotency_insert');
+  const read = db
     .select({
       fingerprint: records.fingerprint,
+      lease: records.lease,
+      lockedUntil: records.lockedUntil,
+      expiresAt: records.expiresAt,
       status: records.responseStatus,
       headers: records.responseHeaders,
       body: records.responseBody,
     })
     .from(records)
-    .where(and(eq(records.key, sql.placeholder('key')), sql`${records.expiresAt} > ${at('now')}`))
-    .prepare('idempotency_existing');
+    .where(eq(records.key, sql.placeholder('key')))
+    .prepare('idempotency_read');
+  // Takes over an expired key or one whose holder's lock lapsed; the conditions are checked
+  // again under the row lock, so of two racing take-overs only one wins.
+  const takeOver = db
+    .update(records)
+    .set({
+      fingerprint: sql`${sql.placeholder('fingerprint')}`,
+      lease: sql`${sql.placeholder('lease')}`,
+      lockedUntil: at('lockedUntil'),
+      expiresAt: at('expiresAt'),
+      responseStatus: null,
+      responseHeaders: null,
+      responseBody: null,
+    })
+    .where(
+      and(
+        eq(records.key, sql.placeholder('key')),
+        or(
+          lte(records.expiresAt, at('now')),
+          and(
+            isNull(records.responseStatus),
+            lte(records.lockedUntil, at('now')),
+            eq(records.fingerprint, sql.placeholder('fingerprint')),
+          ),
+        ),
+      ),
+    )
+    .returning({ lease: records.lease })
+    .prepare('idempotency_take_over');
   const complete = db
     .update(records)
     .set({
@@ -119,19 +134,28 @@ export function createPostgresIdempotencyStore(
         expiresAt: iso(now + Math.max(request.ttlS, request.lockTtlS) * 1000),
       };
       for (let attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
-        if ((await claim.execute(values)).length > 0) return { kind: 'acquired' };
-        const [row] = await existing.execute({ key, now: values.now });
+        if ((await insert.execute(values)).length > 0) return { kind: 'acquired' };
+        const [row] = await read.execute({ key });
         if (!row) continue;
-        if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
-        if (row.status === null) return { kind: 'in-flight' };
-        return {
-          kind: 'replay',
-          response: {
-            status: row.status,
-            headers: (row.headers ?? []) as [string, string][],
-            body: new Uint8Array(row.body ?? new Uint8Array()),
+        const { outcome } = beginRecord(
+          {
+            fingerprint: row.fingerprint,
+            lease: row.lease,
+            lockedUntil: row.lockedUntil.getTime(),
+            expiresAt: row.expiresAt.getTime(),
+            response:
+              row.status === null
+                ? undefined
+                : {
+                    status: row.status,
+                    headers: (row.headers ?? []) as [string, string][],
+                    body: new Uint8Array(row.body ?? new Uint8Array()),
+                  },
           },
-        };
+          request,
+        );
+        if (outcome.kind !== 'acquired') return outcome;
+        if ((await takeOver.execute(values)).length > 0) return outcome;
       }
       return { kind: 'in-flight' };
     },
