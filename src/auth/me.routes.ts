@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { guarded } from '../guards/guarded.middleware.ts';
 import { authErrorResponses } from '../http/openapi.ts';
-import { authenticated } from './auth.middleware.ts';
 
 export const meSchema = z
   .object({
@@ -15,7 +15,7 @@ export const me = createRoute({
   path: '/me',
   tags: ['account'],
   summary: 'The authenticated caller',
-  ...authenticated(),
+  ...guarded({ routeClass: 'read' }),
   responses: {
     200: { description: 'The caller', content: { 'application/json': { schema: meSchema } } },
     ...authErrorResponses,

@@ -43,4 +43,12 @@ describe.each(databaseKinds)('GET /me on %s', (kind) => {
     expect(line).toMatchObject({ route: '/me', status: 200, user_id: 'dave' });
     expect(typeof line?.latency_ms).toBe('number');
   });
+
+  it('is rate limited per user under the read policy', async () => {
+    const limited = createTestApp(database, { env: { RATE_LIMIT_POLICIES: 'read:2/1m' } });
+    expect((await limited.as('erin', '/me')).headers.get('RateLimit-Policy')).toBe('"read-1m";q=2;w=60');
+    expect((await limited.as('erin', '/me')).status).toBe(200);
+    expect((await limited.as('erin', '/me')).status).toBe(429);
+    expect((await limited.as('frank', '/me')).status).toBe(200);
+  });
 });
