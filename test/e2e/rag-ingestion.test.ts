@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/auth/mint-token.ts';
+import { rowsOf } from '../../src/db/rows.ts';
+import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import { openTestDatabase } from '../helpers/databases.ts';
+import { PG_DOC_FIXTURES } from '../helpers/rag.ts';
+import { TEST_JWT_SECRET } from '../helpers/test-app.ts';
+import { type ServerProcess, startServer } from './server-process.ts';
+
+const auth = async (sub: string) => ({
+  Authorization: `Bearer ${await mintToken({ secret: TEST_JWT_SECRET, sub, role: 'user' })}`,
+});
+
+async function upload(server: ServerProcess, sub: string, name: string) {
+  const form = new FormData();
+  const html = readFileSync(new URL(`../fixtures/pg-docs/${name}`, import.meta.url), 'utf8');
+  form.set('file', new File([html], name));
+  const res = await fetch(`${server.baseUrl}/documents`, {
+    method: 'POST',
+    headers: await auth(sub),
+    body: form,
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { document_id: string }).document_id;
+}
+
+async function waitUntilReady(server: ServerProcess, sub: string, ids: string[]) {
+  for (let i = 0; i < 300; i++) {
+    const statuses = await Promise.all(
+      ids.map(async (id) => {
+        const res = await fetch(`${server.baseUrl}/documents/${id}`, { headers: await auth(sub) });
+        return ((await res.json()) as { status: string }).status;
+      }),
+    );
+    if (statuses.every((s) => s === 'ready')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('documents did not become ready');
+}
+
+describe('ingestion by the server process on the embedded default', () => {
+  let server: ServerProcess;
+  let stopped = false;
+  beforeAll(async () => {
+    server = await startServer({
+      JWT_SECRET: TEST_JWT_SECRET,
+      JOB_POLL_INTERVAL_MS: '60000',
+    });
+  });
+  afterAll(async () => {
+    if (!stopped) await server?.stop();
+  });
+
+  it('ingests uploads with its in-process consumer (woken by the upload) and searches them', async () => {
+    const ids = [
+      await upload(server, 'erin', 'sql-truncate.html'),
+      await upload(server, 'erin', 'indexes-unique.html'),
+    ];
+    await waitUntilReady(server, 'erin', ids);
+    const res = await fetch(`${server.baseUrl}/search`, {
+      method: 'POST',
+      headers: { ...(await auth('erin')), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: 'truncate restart identity', mode: 'hybrid', top_k: 3 }),
+    });
+    const page = (await res.json()) as { results: { document_title: string }[] };
+    expect(page.results[0]?.document_title).toBe('TRUNCATE');
+  });
+
+  it('stops its consumer cleanly on SIGTERM', async () => {
+    stopped = true;
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one PostgreSQL job table', () => {
+  let database: DatabaseHandle & { url?: string };
+  let servers: ServerProcess[];
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+    const env = {
+      DATABASE_URL: database.url!,
+      JWT_SECRET: TEST_JWT_SECRET,
+      JOB_POLL_INTERVAL_MS: '50',
+    };
+    servers = await Promise.all([startServer(env), startServer(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    await database.close();
+  });
+
+  it('both consume, and every document is ingested exactly once', async () => {
+    const ids = await Promise.all(PG_DOC_FIXTURES.map((name, i) => upload(servers[i % 2]!, 'frank', name)));
+    await waitUntilReady(servers[0]!, 'frank', ids);
+    const jobs = rowsOf<{ status: string; attempts: number }>(
+      await database.db.execute(sql`select status, attempts from jobs where kind = 'rag.ingest'`),
+    );
+    expect(jobs).toHaveLength(PG_DOC_FIXTURES.length);
+    expect(jobs.every((j) => j.status === 'done' && j.attempts === 1)).toBe(true);
+    const sets = rowsOf<{ n: number }>(
+      await database.db.execute(
+        sql`select count(distinct (document_id, ordinal))::int - count(*)::int as n from chunks`,
+      ),
+    );
+    expect(sets[0]!.n).toBe(0);
+  });
+});
