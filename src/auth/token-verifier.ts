@@ -5,6 +5,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../errors.ts';
 import { type Role, roles } from './principal.ts';
 
@@ -26,6 +27,8 @@ export interface TokenVerifierOptions {
   clockSkewSeconds: number;
   /** Lets tests hand in a local key set instead of a URL. */
   jwks?: JWTVerifyGetKey;
+  /** Clock for the verified-token cache (tests move it). */
+  now?: () => number;
 }
 
 const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'];
@@ -54,8 +57,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     throw new joseErrors.JOSEAlgNotAllowed('algorithm not allowed');
   };
 
+  // Signature checks cost ~100 µs each; a client sends the same token many times, so a
+  // verified token is remembered until its own expiry (at most a minute, to bound key rotation).
+  const now = options.now ?? Date.now;
+  const verified = new LRUCache<string, VerifiedClaims>({ max: 10_000, ttlResolution: 0, perf: { now } });
+
   return {
     async verify(token) {
+      const cached = verified.get(token);
+      if (cached) return cached;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, key, {
@@ -63,6 +73,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           issuer: options.issuer,
           audience: options.audience,
           clockTolerance: options.clockSkewSeconds,
+          currentDate: new Date(now()),
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (error) {
@@ -73,9 +84,13 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw unauthorized('The token\'s "sub" claim must be a non-empty string of at most 255 characters.');
       }
       const role = payload.role ?? 'user';
-      if (!roles.includes(role as Role))
+      if (!roles.includes(role as Role)) {
         throw unauthorized('The token\'s "role" claim must be "user" or "admin".');
-      return { sub, role: role as Role };
+      }
+      const claims: VerifiedClaims = { sub, role: role as Role };
+      const expiresInMs = (payload.exp ?? 0) * 1000 - now();
+      if (expiresInMs > 0) verified.set(token, claims, { ttl: Math.min(expiresInMs, 60_000) });
+      return claims;
     },
   };
 }

@@ -137,3 +137,31 @@ describe('token verifier (JWKS)', () => {
     await rejects(jwksVerifier.verify(confused), /algorithm/);
   });
 });
+
+describe('verified-token cache', () => {
+  it('answers a repeated token from cache but never past its expiry', async () => {
+    let clock = Date.now();
+    const cached = createTokenVerifier({ secret, clockSkewSeconds: 0, now: () => clock });
+    const token = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setExpirationTime(Math.floor(clock / 1000) + 30)
+      .sign(encode(secret));
+    expect(await cached.verify(token)).toEqual({ sub: 'alice', role: 'admin' });
+    clock += 20_000;
+    expect(await cached.verify(token)).toEqual({ sub: 'alice', role: 'admin' });
+    clock += 15_000;
+    await rejects(cached.verify(token), /expired/);
+  });
+
+  it('never caches a rejected token', async () => {
+    const cached = createTokenVerifier({ secret, clockSkewSeconds: 0 });
+    const forged = await mintToken({
+      secret: 'another-secret-that-is-long-enough-123456',
+      sub: 'eve',
+      role: 'admin',
+    });
+    await rejects(cached.verify(forged), /signature/);
+    await rejects(cached.verify(forged), /signature/);
+  });
+});
