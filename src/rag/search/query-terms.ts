@@ -11,9 +11,9 @@ export interface WeightedTerm {
   df: number;
 }
 
-// Exact document frequencies are counted up to this many chunks; words more common than that
-// are estimated from the planner's statistics (ANALYZE keeps the most common lexemes of `tsv`
-// with their frequencies), so a common word never costs a scan of thousands of rows.
+// Words the planner's statistics list as common (ANALYZE keeps the most common lexemes of `tsv`
+// with their frequencies) are estimated from them; the others are rare, and counted exactly up to
+// this many chunks through the GIN index. A common word never costs a scan of thousands of rows.
 const COUNT_CAP = 1000;
 
 /**
@@ -31,26 +31,22 @@ export async function queryTerms(
   if (cached) return cached;
   const total = await ownerChunkCount(deps, scope);
   const mine = sql`c.index_version_id = ${versionLiteral(scope.versionId)} and c.owner_id = ${scope.ownerId}`;
-  const rows = rowsOf<{ lexeme: string; frequency: number | null; counted: number }>(
+  const rows = rowsOf<{ lexeme: string; frequency: number | null; counted: number | null }>(
     await deps.db.execute(sql`
       with q as (select distinct lexeme from unnest(tsvector_to_array(to_tsvector('english', ${query}))) as lexeme),
       stats as (
         select most_common_elems::text::text[] as elems, most_common_elem_freqs as freqs
         from pg_stats where schemaname = current_schema() and tablename = 'chunks' and attname = 'tsv')
-      select q.lexeme,
-             (select s.freqs[array_position(s.elems, q.lexeme)] from stats s) as frequency,
-             (select count(*)::int from (
-                select 1 from chunks c where ${mine} and c.tsv @@ ${lexemeQuery(sql`q.lexeme`)} limit ${COUNT_CAP}) hits
-             ) as counted
-      from q`),
+      select lexeme, frequency,
+             case when frequency is null then (select count(*)::int from (
+               select 1 from chunks c where ${mine} and c.tsv @@ ${lexemeQuery(sql`lexeme`)} limit ${COUNT_CAP}) hits)
+             end as counted
+      from (select q.lexeme, (select s.freqs[array_position(s.elems, q.lexeme)] from stats s) as frequency from q) f`),
   );
   const terms = rows
     .map((r) => {
-      const counted = Number(r.counted);
       const df =
-        counted < COUNT_CAP || r.frequency === null
-          ? counted
-          : Math.max(counted, Number(r.frequency) * total);
+        r.frequency === null ? Number(r.counted) : Math.max(1, Math.round(Number(r.frequency) * total));
       return { lexeme: r.lexeme, idf: Math.log(1 + (total - df + 0.5) / (df + 0.5)), df };
     })
     .filter((t) => t.df > 0)
