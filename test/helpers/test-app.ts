@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
@@ -10,6 +11,7 @@ import { postgresGuardBackend } from '../../src/guards/postgres/postgres-guards.
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
+import { type DatabaseKind, openTestDatabase } from './databases.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
@@ -109,3 +111,20 @@ export async function expectProblem(response: Response, status: number) {
 /** A response body for assertions; tests index into it freely. */
 // biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
 export const readJson = (response: Response): Promise<any> => response.json();
+
+/**
+ * Opens a fresh database and app for the enclosing describe block and closes them after it.
+ * The returned object is filled in beforeAll, so read it inside tests only.
+ */
+export function useTestApp(
+  kind: DatabaseKind,
+  options: Parameters<typeof createTestApp>[1] = {},
+): TestApp & { database: DatabaseHandle } {
+  const context = {} as TestApp & { database: DatabaseHandle };
+  beforeAll(async () => {
+    const database = await openTestDatabase(kind);
+    Object.assign(context, createTestApp(database, options), { database });
+  });
+  afterAll(() => context.database?.close());
+  return context;
+}

@@ -1,29 +1,22 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { createTestApp, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('GET /me on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
+  const t = useTestApp(kind);
 
   it('returns the caller and creates the user on first sight', async () => {
     const res = await t.as('alice', '/me');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: 'alice', role: 'user', plan: 'free' });
-    const rows = await database.db.execute(sql`select id, role, plan from users where id = 'alice'`);
+    const rows = await t.database.db.execute(sql`select id, role, plan from users where id = 'alice'`);
     expect(JSON.stringify(rows)).toContain('alice');
   });
 
   it('reports the admin role and the stored plan', async () => {
     await t.as('boss', '/me', { role: 'admin' });
-    await database.db.execute(sql`update users set plan = 'pro' where id = 'boss'`);
+    await t.database.db.execute(sql`update users set plan = 'pro' where id = 'boss'`);
     t.deps.principalCache.clear();
     const res = await t.as('boss', '/me', { role: 'admin' });
     expect(await res.json()).toEqual({ id: 'boss', role: 'admin', plan: 'pro' });
@@ -32,7 +25,7 @@ describe.each(databaseKinds)('GET /me on %s', (kind) => {
   it('keeps one user row across concurrent first requests', async () => {
     const responses = await Promise.all(Array.from({ length: 8 }, () => t.as('carol', '/me')));
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
-    const rows = await database.db.execute(sql`select count(*)::int as n from users where id = 'carol'`);
+    const rows = await t.database.db.execute(sql`select count(*)::int as n from users where id = 'carol'`);
     expect(JSON.stringify(rows)).toContain('"n":1');
   });
 
@@ -45,7 +38,7 @@ describe.each(databaseKinds)('GET /me on %s', (kind) => {
   });
 
   it('is rate limited per user under the read policy', async () => {
-    const limited = createTestApp(database, { env: { RATE_LIMIT_POLICIES: 'read:2/1m' } });
+    const limited = createTestApp(t.database, { env: { RATE_LIMIT_POLICIES: 'read:2/1m' } });
     expect((await limited.as('erin', '/me')).headers.get('RateLimit-Policy')).toBe('"read-1m";q=2;w=60');
     expect((await limited.as('erin', '/me')).status).toBe(200);
     expect((await limited.as('erin', '/me')).status).toBe(429);

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { readJson, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('system routes on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
+  const t = useTestApp(kind);
 
   it('GET /health is 200 ok', async () => {
     const res = await t.request('/health');

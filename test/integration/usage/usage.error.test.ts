@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('GET /usage errors on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
+  const t = useTestApp(kind);
 
   it.each([
     ['a malformed date', '/usage?from=yesterday', '/query/from'],

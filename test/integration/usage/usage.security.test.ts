@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson } from '../../helpers/json-request.ts';
-import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('GET /usage security on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
+  const t = useTestApp(kind);
 
   it('requires a bearer token', async () => {
     await expectProblem(await t.request('/usage'), 401);
