@@ -185,7 +185,10 @@ async function stage(label: string) {
               : hybridRanking(
                   scope,
                   { terms: q.terms, vector: q.vector },
-                  harness.deps.config.RAG_SEARCH_CANDIDATES,
+                  {
+                    candidates: harness.deps.config.RAG_SEARCH_CANDIDATES,
+                    rrfK: harness.deps.config.RAG_RRF_K,
+                  },
                   11,
                 );
         return tx.execute(withDetails(ranking));

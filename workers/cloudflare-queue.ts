@@ -7,7 +7,6 @@ const MAX_DELAY_S = 12 * 3600;
 /** The producer on Workers: each stored job becomes one message carrying only its id. */
 export function createCloudflareQueue(queue: Queue<JobMessage>): JobQueue {
   return {
-    kind: 'cloudflare',
     async publish(jobs) {
       for (let i = 0; i < jobs.length; i += BATCH) {
         await queue.sendBatch(

@@ -88,6 +88,7 @@ export const configSchema = z
     RAG_EMBED_BATCH_SIZE: int(64, 1, 2048),
     RAG_SEARCH_TOP_K_MAX: int(50, 1, 500),
     RAG_SEARCH_CANDIDATES: int(100, 10, 2000),
+    RAG_RRF_K: int(30, 1, 1000),
     RAG_HNSW_EF_SEARCH: int(100, 10, 1000),
     RAG_HNSW_MIN_CHUNKS: int(5000, 0, 100_000_000),
     RAG_CACHE_ENTRIES: int(2000, 0, 1_000_000),

@@ -6,7 +6,6 @@ import type { JobQueue } from './job-queue.ts';
  */
 export function createDatabaseQueue(options: { onPublish?: () => void } = {}): JobQueue {
   return {
-    kind: 'database',
     async publish(jobs) {
       if (jobs.length > 0) options.onPublish?.();
     },

@@ -7,7 +7,6 @@ export interface PublishedJob {
 
 /** Delivers stored jobs to this runtime's consumer, at least once (DESIGN.md §5). */
 export interface JobQueue {
-  readonly kind: 'database' | 'cloudflare';
   publish(jobs: PublishedJob[]): Promise<void>;
 }
 

@@ -2,18 +2,13 @@ import type { z } from 'zod';
 import type { JobHandlers } from '../queue/job-handler.ts';
 import { PermanentJobError } from '../queue/job-handler.ts';
 import {
-  JOB_ACTIVATE_VERSION,
-  JOB_INDEX_VECTORS,
-  JOB_INGEST,
-  JOB_PURGE_VERSION,
-} from './index-versions/index-version.ts';
-import {
   activateWhenBuilt,
   buildVectorIndex,
   purgeVersion,
   versionPayload,
 } from './index-versions/version-jobs.ts';
 import { ingestDocument, ingestPayload, markIngestFailed, requeueIngest } from './ingest/ingest-document.ts';
+import { JOB_ACTIVATE_VERSION, JOB_INDEX_VECTORS, JOB_INGEST, JOB_PURGE_VERSION } from './job-kinds.ts';
 
 // A payload that does not parse will never parse: straight to the dead-letter store.
 function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {

@@ -6,7 +6,7 @@ import { validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import type { ChunkingSettings } from '../chunking/chunk-text.ts';
 import { ensureActiveVersion, writableVersions } from '../index-versions/active-version.ts';
-import { JOB_INGEST } from '../index-versions/index-version.ts';
+import { JOB_INGEST } from '../job-kinds.ts';
 import { contentHash } from './content-hash.ts';
 import { documentColumns } from './document-columns.ts';
 import { type DocumentView, documentView } from './document-view.ts';

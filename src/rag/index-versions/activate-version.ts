@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import { enqueueJobs } from '../../queue/enqueue.ts';
-import { JOB_INDEX_VECTORS } from './index-version.ts';
+import { JOB_INDEX_VECTORS } from '../job-kinds.ts';
 import { listIndexVersions } from './list-versions.ts';
 import { switchActiveVersion } from './switch-version.ts';
 

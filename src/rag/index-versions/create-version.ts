@@ -4,8 +4,8 @@ import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
+import { JOB_INGEST } from '../job-kinds.ts';
 import type { IndexVersion } from './index-version.ts';
-import { JOB_INGEST } from './index-version.ts';
 import { activationJob } from './watch-build.ts';
 
 export interface NewVersion {

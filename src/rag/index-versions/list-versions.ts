@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/rows.ts';
 import type { IndexVersionState } from '../../db/tables/rag.ts';
 import type { Deps } from '../../deps.ts';
-import { JOB_INGEST } from './index-version.ts';
+import { JOB_INGEST } from '../job-kinds.ts';
 
 interface VersionRow {
   id: number;

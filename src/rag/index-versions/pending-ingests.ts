@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rowsOf } from '../../db/rows.ts';
-import { JOB_INGEST } from './index-version.ts';
+import { JOB_INGEST } from '../job-kinds.ts';
 
 export interface IngestJobCounts {
   pending: number;

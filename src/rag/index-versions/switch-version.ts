@@ -3,7 +3,8 @@ import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, notFound } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
-import { type IndexVersion, JOB_PURGE_VERSION } from './index-version.ts';
+import { JOB_PURGE_VERSION } from '../job-kinds.ts';
+import type { IndexVersion } from './index-version.ts';
 
 /**
  * Makes a building version the active one in a single transaction: the previous version is

@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import { enqueueJobs } from '../../queue/enqueue.ts';
-import { JOB_ACTIVATE_VERSION } from './index-version.ts';
+import { JOB_ACTIVATE_VERSION } from '../job-kinds.ts';
 
 export const activationJob = (deps: Pick<Deps, 'config'>, versionId: number) => ({
   kind: JOB_ACTIVATE_VERSION,

@@ -6,8 +6,9 @@ import { enqueueJobs } from '../../queue/enqueue.ts';
 import { type JobContext, PermanentJobError } from '../../queue/job-handler.ts';
 import { chunkText } from '../chunking/chunk-text.ts';
 import { loadTokenCounter } from '../chunking/token-counter.ts';
-import { type IndexVersion, JOB_INDEX_VECTORS } from '../index-versions/index-version.ts';
+import type { IndexVersion } from '../index-versions/index-version.ts';
 import { watchVersionBuild } from '../index-versions/watch-build.ts';
+import { JOB_INDEX_VECTORS } from '../job-kinds.ts';
 import {
   chunkContext,
   EmbeddingMismatchError,

@@ -91,7 +91,13 @@ async function rank(
   const ranking =
     input.mode === 'vector'
       ? vectorRanking(scope, vector!, limit, after)
-      : hybridRanking(scope, { terms, vector }, deps.config.RAG_SEARCH_CANDIDATES, limit, after);
+      : hybridRanking(
+          scope,
+          { terms, vector },
+          { candidates: deps.config.RAG_SEARCH_CANDIDATES, rrfK: deps.config.RAG_RRF_K },
+          limit,
+          after,
+        );
   // Search settings are per transaction: the HNSW candidate list, and iterative scans so
   // owner and metadata filters still fill the page (strict order keeps pages exact).
   return deps.db.transaction(async (tx) => {

@@ -27,9 +27,6 @@ export interface SearchAfter {
 const resumeAfter = (key: SQL, after: SearchAfter | undefined) =>
   after ? sql`and (${key}, c.id) > (${after.key}::float8, ${after.id}::bigint)` : sql``;
 
-// Reciprocal rank fusion constant (Cormack et al. 2009): damps the weight of top ranks.
-const RRF_K = 60;
-
 const scopeFilter = (scope: SearchScope): SQL => {
   const parts = [
     sql`c.index_version_id = ${versionLiteral(scope.versionId)}`,
@@ -128,16 +125,18 @@ export function fulltextRanking(
 }
 
 /**
- * Hybrid ranking: reciprocal rank fusion of the top `candidates` of each ranking, in one
- * statement (one snapshot). Pages walk the fused list, so its depth bounds pagination.
+ * Hybrid ranking: reciprocal rank fusion (score = sum of 1 / (rrfK + rank), Cormack et al. 2009)
+ * of the top `candidates` of each ranking, in one statement (one snapshot). Pages walk the fused
+ * list, so its depth bounds pagination.
  */
 export function hybridRanking(
   scope: SearchScope,
   input: { terms: WeightedTerm[]; vector: string | null },
-  candidates: number,
+  fusion: { candidates: number; rrfK: number },
   limit: number,
   after?: SearchAfter,
 ): SQL {
+  const { candidates, rrfK } = fusion;
   const vectorPart = input.vector
     ? sql`select id, row_number() over (order by key, id) as rank from (${vectorRanking(scope, input.vector, candidates)}) v`
     : sql`select null::bigint as id, null::bigint as rank where false`;
@@ -149,7 +148,7 @@ export function hybridRanking(
       from (${fulltextRanking(scope, input.terms, candidates)}) f),
     fused as (
       select coalesce(vec.id, ft.id) as id,
-             coalesce(1::float8 / (${RRF_K} + vec.rank), 0) + coalesce(1::float8 / (${RRF_K} + ft.rank), 0) as score
+             coalesce(1::float8 / (${rrfK} + vec.rank), 0) + coalesce(1::float8 / (${rrfK} + ft.rank), 0) as score
       from vec full join ft on vec.id = ft.id)
     select id, -score as key, score from fused ${resume}
     order by key, id

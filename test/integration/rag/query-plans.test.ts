@@ -77,7 +77,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () 
   it('hybrid search uses both', async () => {
     const vector = vectorLiteral(hashEmbed('vacuum', 384));
     const terms = await queryTerms(t.deps, scope, 'vacuum');
-    const text = await plan(t.deps.db, withDetails(hybridRanking(scope, { terms, vector }, 100, 11)));
+    const text = await plan(
+      t.deps.db,
+      withDetails(hybridRanking(scope, { terms, vector }, { candidates: 100, rrfK: 30 }, 11)),
+    );
     expect(text).toContain(`Index Scan using ${vectorIndexName(scope.versionId)} on chunks`);
     expect(text).toContain('chunks_tsv_idx');
   });
