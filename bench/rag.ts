@@ -99,11 +99,9 @@ if (!values.child) {
           });
         }
       }
-      rows.push({
-        database: run.database,
-        what: `hnsw recall@10 @${stage.chunks}`,
-        recall: stage.hnsw_recall_at_10,
-      });
+      for (const [ef, recall] of Object.entries(stage.hnsw_recall_at_10 as Record<string, number>)) {
+        rows.push({ database: run.database, what: `hnsw recall@10 ${ef} @${stage.chunks}`, recall });
+      }
     }
     rows.push({ database: run.database, what: 'peak rss', mb: run.peak_rss_mb });
   }
@@ -202,12 +200,11 @@ async function stage(label: string) {
     );
   }
   const http = await overHttp(harness);
-  const recall = await hnswRecallAt10(
-    harness.deps.db,
-    scope,
-    prepared.map((p) => p.vector),
-    Number(ef),
-  );
+  const vectors = prepared.map((p) => p.vector);
+  const recall: Record<string, number> = {};
+  for (const efSearch of [40, 100, 200, 400]) {
+    recall[`ef_search_${efSearch}`] = await hnswRecallAt10(harness.deps.db, scope, vectors, efSearch);
+  }
   log(`${label}: measured`);
   return {
     chunks: await chunkCount(),
