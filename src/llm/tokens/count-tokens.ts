@@ -22,6 +22,14 @@ const messageText = (m: ChatMessage): string => {
   return `${m.content ?? ''}${m.toolCalls.map((c) => `${c.name}${c.arguments}`).join('')}`;
 };
 
+/** Counts tokens synchronously once loaded (chunking counts thousands of sentences per document). */
+export type CountTokens = (text: string) => number;
+
+export async function loadTokenCounter(): Promise<CountTokens> {
+  const { countTokens } = await load();
+  return (text) => (text.length === 0 ? 0 : countTokens(text, asText));
+}
+
 /** Tokens in a text, as cl100k_base counts them. */
 export async function countTextTokens(text: string): Promise<number> {
   if (text.length === 0) return 0;

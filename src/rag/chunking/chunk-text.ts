@@ -1,5 +1,5 @@
+import type { CountTokens } from '../../llm/tokens/count-tokens.ts';
 import { parseBlocks } from './blocks.ts';
-import type { CountTokens } from './token-counter.ts';
 import { paragraphUnits, type Unit } from './units.ts';
 
 export interface ChunkingSettings {

@@ -1,4 +1,4 @@
-import type { CountTokens } from './token-counter.ts';
+import type { CountTokens } from '../../llm/tokens/count-tokens.ts';
 
 /** The smallest piece chunking moves around: a sentence, a line, or a window of words. */
 export interface Unit {
