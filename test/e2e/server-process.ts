@@ -30,6 +30,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
+  // Waits for the info-level "listening" line (so LOG_LEVEL must stay at info or below); a server
+  // that fails to start is killed and its data folder removed, so no test leaks a process.
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = '';
     child.stdout?.on('data', (chunk) => {
@@ -38,12 +40,17 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         stdout.push(line);
+        if (!line.startsWith('{')) continue;
         const parsed = JSON.parse(line) as { msg?: string; port?: number };
         if (parsed.msg === 'listening' && parsed.port) resolve(parsed.port);
       }
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
     setTimeout(() => reject(new Error(`server did not start in 60 s: ${stderr}`)), 60_000).unref();
+  }).catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
