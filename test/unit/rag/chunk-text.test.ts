@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chunkText } from '../../../src/rag/chunking/chunk-text.ts';
 import { type CountTokens, loadTokenCounter } from '../../../src/llm/tokens/count-tokens.ts';
+import { chunkText } from '../../../src/rag/chunking/chunk-text.ts';
 
 let count: CountTokens;
 beforeAll(async () => {
