@@ -164,6 +164,25 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
 
   const breakerKey = (model: string) => `${inner.provider}:${model}`;
 
+  /** One non-streaming call through timeout, retries and the breaker; a final failure is recorded. */
+  async function runResilient<T>(
+    call: ReturnType<typeof begin>,
+    requestedModel: string,
+    callerSignal: AbortSignal | undefined,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await resilience.run(
+        breakerKey(requestedModel),
+        (signal, attempt) => call.attempt(attempt, () => work(signal)),
+        { timeoutMs: options.timeoutMs, signal: callerSignal },
+      );
+    } catch (error) {
+      call.fail(error);
+      throw error;
+    }
+  }
+
   async function estimate(
     request: ChatRequest,
     content: string | null,
@@ -189,17 +208,9 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
     async chat(request) {
       const requested = request.model ?? inner.chatModel;
       const call = begin(request.meta, 'chat', requested);
-      let response: Awaited<ReturnType<LlmClient['chat']>>;
-      try {
-        response = await resilience.run(
-          breakerKey(requested),
-          (signal, attempt) => call.attempt(attempt, () => inner.chat({ ...request, signal })),
-          { timeoutMs: options.timeoutMs, signal: request.signal },
-        );
-      } catch (error) {
-        call.fail(error);
-        throw error;
-      }
+      const response = await runResilient(call, requested, request.signal, (signal) =>
+        inner.chat({ ...request, signal }),
+      );
       const usage = response.usage ?? (await estimate(request, response.content, response.toolCalls));
       return { ...response, accounting: call.succeed(response.model, usage, response.usage === null) };
     },
@@ -307,17 +318,9 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
     async embed(request) {
       const requested = request.model ?? inner.embeddingModel;
       const call = begin(request.meta, 'embed', requested);
-      let response: Awaited<ReturnType<LlmClient['embed']>>;
-      try {
-        response = await resilience.run(
-          breakerKey(requested),
-          (signal, attempt) => call.attempt(attempt, () => inner.embed({ ...request, signal })),
-          { timeoutMs: options.timeoutMs, signal: request.signal },
-        );
-      } catch (error) {
-        call.fail(error);
-        throw error;
-      }
+      const response = await runResilient(call, requested, request.signal, (signal) =>
+        inner.embed({ ...request, signal }),
+      );
       const inputTokens =
         response.usage?.inputTokens ??
         (await Promise.all(request.texts.map(countTextTokens))).reduce((a, b) => a + b, 0);
