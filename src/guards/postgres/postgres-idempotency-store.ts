@@ -1,17 +1,15 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
-import { rowsOf } from '../../db/rows.ts';
 import { idempotencyRecords as records } from '../../db/schema.ts';
 import { beginRecord } from '../idempotency-records.ts';
 import type { IdempotencyStore } from '../idempotency-store.ts';
-import { SWEEP_BATCH, type SweepSchedule } from './sweep-schedule.ts';
+import { iso, type SweepSchedule, sweepExpired } from './sweep-schedule.ts';
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {
   /** Deletes up to one batch of expired keys; returns how many. */
   sweep(now: number): Promise<number>;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const at = (name: string) => sql`${sql.placeholder(name)}::timestamptz`;
 
 // Between the insert and the read the row can vanish (released, swept), and a take-over can
@@ -112,13 +110,7 @@ export function createPostgresIdempotencyStore(
     )
     .prepare('idempotency_release');
 
-  const sweep = async (now: number) =>
-    rowsOf(
-      await db.execute(sql`
-        delete from idempotency_records where key in (
-          select key from idempotency_records where expires_at < ${iso(now)}::timestamptz limit ${SWEEP_BATCH}
-        ) returning 1`),
-    ).length;
+  const sweep = (now: number) => sweepExpired(db, 'idempotency_records', now);
 
   return {
     sweep,

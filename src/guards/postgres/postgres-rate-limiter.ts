@@ -1,17 +1,14 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
-import { rowsOf } from '../../db/rows.ts';
 import { rateLimitBuckets } from '../../db/schema.ts';
 import { currentWindows, decide, type WindowState, windowStart } from '../rate-limit-windows.ts';
 import type { RateLimiter } from '../rate-limiter.ts';
-import { SWEEP_BATCH, type SweepSchedule } from './sweep-schedule.ts';
+import { iso, type SweepSchedule, sweepExpired } from './sweep-schedule.ts';
 
 export interface PostgresRateLimiter extends RateLimiter {
   /** Deletes up to one batch of buckets whose windows have all ended; returns how many. */
   sweep(now: number): Promise<number>;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 // The request's policies as rows: name, current window start (epoch ms), limit.
 const policyRows = sql`jsonb_to_recordset(${sql.placeholder('policies')}::jsonb) as p(n text, s bigint, l int)`;
@@ -54,13 +51,7 @@ export function createPostgresRateLimiter(
     .where(eq(rateLimitBuckets.key, sql.placeholder('key')))
     .prepare('rate_limit_read');
 
-  const sweep = async (now: number) =>
-    rowsOf(
-      await db.execute(sql`
-        delete from rate_limit_buckets where key in (
-          select key from rate_limit_buckets where expires_at < ${iso(now)}::timestamptz limit ${SWEEP_BATCH}
-        ) returning 1`),
-    ).length;
+  const sweep = (now: number) => sweepExpired(db, 'rate_limit_buckets', now);
 
   return {
     sweep,
