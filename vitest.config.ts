@@ -1,8 +1,9 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { TEST_JWT_SECRET } from './test/helpers/test-secret.ts';
 
 const workerEnv = {
-  JWT_SECRET: 'test-secret-that-is-at-least-32-characters-long',
+  JWT_SECRET: TEST_JWT_SECRET,
   LOG_LEVEL: 'warn',
   // As in test/helpers/test-app.ts: no test meets the rate limiter by accident (the guards' tests set their own).
   RATE_LIMIT_POLICIES:

@@ -13,7 +13,9 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
 
-export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+import { TEST_JWT_SECRET } from './test-secret.ts';
+
+export { TEST_JWT_SECRET };
 
 // Limits no test reaches by accident; the guards' own tests set RATE_LIMIT_POLICIES themselves.
 const UNREACHABLE_RATE_LIMITS =

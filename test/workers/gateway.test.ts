@@ -1,17 +1,9 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import worker from '../../workers/api.ts';
 import type { Env } from '../../workers/env.ts';
-
-const token = (sub: string) =>
-  new SignJWT({ role: 'user' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode('test-secret-that-is-at-least-32-characters-long'));
+import { workerToken } from './worker-token.ts';
 
 /**
  * Calls the Worker's fetch handler with its own execution context and waits for the work it
@@ -19,7 +11,7 @@ const token = (sub: string) =>
  */
 async function call(sub: string | undefined, path: string, body?: unknown) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (sub) headers.authorization = `Bearer ${await token(sub)}`;
+  if (sub) headers.authorization = `Bearer ${await workerToken(sub)}`;
   const request = new Request<unknown, IncomingRequestCfProperties>(`http://cairn.test${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers,

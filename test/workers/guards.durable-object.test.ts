@@ -6,7 +6,6 @@ import {
   waitOnExecutionContext,
 } from 'cloudflare:test';
 import { env as bindings } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createGuardMetrics } from '../../src/guards/guard-metrics.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
@@ -21,6 +20,7 @@ import { contractEpoch, freshKey, type GuardHarness } from '../contracts/guard-h
 import { describeIdempotencyContract } from '../contracts/idempotency-store.contract.ts';
 import { describeRateLimiterContract } from '../contracts/rate-limiter.contract.ts';
 import { createTestApp } from '../helpers/test-app.ts';
+import { workerToken } from './worker-token.ts';
 
 const env = bindings as unknown as Env & Required<Pick<Env, 'RATE_LIMITER' | 'IDEMPOTENCY'>>;
 
@@ -82,13 +82,6 @@ describe('Durable Object guard storage', () => {
 });
 
 describe('the guards in the deployed Worker (Durable Objects by default)', () => {
-  const token = (sub: string) =>
-    new SignJWT({ role: 'user' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(sub)
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(new TextEncoder().encode('test-secret-that-is-at-least-32-characters-long'));
   const analyze = async (sub: string, key: string) => {
     const ctx = createExecutionContext();
     const res = await worker.fetch(
@@ -96,7 +89,7 @@ describe('the guards in the deployed Worker (Durable Objects by default)', () =>
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          authorization: `Bearer ${await token(sub)}`,
+          authorization: `Bearer ${await workerToken(sub)}`,
           'idempotency-key': key,
         },
         body: JSON.stringify({ text: 'The Worker keeps one key per Durable Object.' }),

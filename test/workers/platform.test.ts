@@ -1,17 +1,9 @@
 import { exports } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { workerToken } from './worker-token.ts';
 
 const worker = () => (exports as unknown as { default: Fetcher }).default;
 const call = (path: string, init?: RequestInit) => worker().fetch(`http://cairn.test${path}`, init);
-
-const token = (sub: string, role = 'user') =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode('test-secret-that-is-at-least-32-characters-long'));
 
 describe('the app inside workerd', () => {
   it('answers /health', async () => {
@@ -36,7 +28,9 @@ describe('the app inside workerd', () => {
   });
 
   it('authenticates /me and rejects a missing token with problem+json', async () => {
-    const ok = await call('/me', { headers: { Authorization: `Bearer ${await token('wally', 'admin')}` } });
+    const ok = await call('/me', {
+      headers: { Authorization: `Bearer ${await workerToken('wally', 'admin')}` },
+    });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ id: 'wally', role: 'admin' });
 

@@ -1,28 +1,21 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env as bindings, exports } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import type { Role } from '../../src/auth/principal.ts';
 import { insertJobs } from '../../src/queue/jobs-store.ts';
 import worker from '../../workers/api.ts';
 import type { Env } from '../../workers/env.ts';
 import { DEAD_LETTER_QUEUE } from '../../workers/queue-consumer.ts';
 import { requestDatabase } from '../../workers/request-database.ts';
+import { workerToken } from './worker-token.ts';
 
 const env = bindings as unknown as Env;
 const call = (path: string, init?: RequestInit) =>
   (exports as unknown as { default: Fetcher }).default.fetch(`http://cairn.test${path}`, init);
 
-const token = (sub: string, role = 'user') =>
-  new SignJWT({ role })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(new TextEncoder().encode('test-secret-that-is-at-least-32-characters-long'));
-
-const as = async (sub: string, path: string, init: RequestInit & { role?: string } = {}) => {
+const as = async (sub: string, path: string, init: RequestInit & { role?: Role } = {}) => {
   const headers = new Headers(init.headers);
-  headers.set('Authorization', `Bearer ${await token(sub, init.role)}`);
+  headers.set('Authorization', `Bearer ${await workerToken(sub, init.role)}`);
   return call(path, { ...init, headers });
 };
 const json = (body: unknown): RequestInit => ({
