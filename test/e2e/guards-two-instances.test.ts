@@ -1,30 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import { rowsOf } from '../../src/db/rows.ts';
-import type { DatabaseHandle } from '../../src/node/open-database.ts';
-import { openTestDatabase } from '../helpers/databases.ts';
 import { TEST_JWT_SECRET } from '../helpers/test-app.ts';
-import { type ServerProcess, startServer } from './server-process.ts';
+import { type ServerProcess, useServersOnSharedPostgres } from './server-process.ts';
 
 // Two `npm start` processes on one PostgreSQL, as behind a load balancer: with DATABASE_URL
 // set, both guards default to the PostgreSQL backend.
 describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one PostgreSQL', () => {
-  let database: DatabaseHandle & { url?: string };
-  let servers: ServerProcess[];
-  beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    const env = {
-      DATABASE_URL: database.url!,
-      JWT_SECRET: TEST_JWT_SECRET,
-      RATE_LIMIT_POLICIES: 'model:12/1d',
-    };
-    servers = await Promise.all([startServer(env), startServer(env)]);
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await database.close();
-  });
+  const shared = useServersOnSharedPostgres({ RATE_LIMIT_POLICIES: 'model:12/1d' });
 
   const analyze = async (server: ServerProcess, sub: string, key?: string) =>
     fetch(`${server.baseUrl}/analyze`, {
@@ -39,7 +23,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one 
 
   it('enforce one rate limit across both', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => analyze(servers[i % 2]!, 'mona')),
+      Array.from({ length: 20 }, (_, i) => analyze(shared.servers[i % 2]!, 'mona')),
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(12);
     expect(responses.filter((r) => r.status === 429)).toHaveLength(8);
@@ -47,12 +31,12 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one 
 
   it('share one key space: N concurrent identical requests over both run once', async () => {
     const responses = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => analyze(servers[i % 2]!, 'nina', 'e2e-shared-key')),
+      Array.from({ length: 8 }, (_, i) => analyze(shared.servers[i % 2]!, 'nina', 'e2e-shared-key')),
     );
     expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     const original = responses.find((r) => r.status === 200 && !r.headers.has('Idempotent-Replayed'))!;
     const body = (await original.json()) as { attempts: number };
-    for (const server of servers) {
+    for (const server of shared.servers) {
       const replay = await analyze(server, 'nina', 'e2e-shared-key');
       expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
       expect(await replay.json()).toEqual(body);
@@ -62,7 +46,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one 
       .poll(
         async () => {
           const [row] = rowsOf<{ n: number }>(
-            await database.db.execute(
+            await shared.database.db.execute(
               sql`select count(*)::int as n from usage_events where user_id = 'nina'`,
             ),
           );

@@ -3,11 +3,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import { rowsOf } from '../../src/db/rows.ts';
-import type { DatabaseHandle } from '../../src/node/open-database.ts';
-import { openTestDatabase } from '../helpers/databases.ts';
 import { PG_DOC_FIXTURES } from '../helpers/rag.ts';
 import { TEST_JWT_SECRET } from '../helpers/test-app.ts';
-import { type ServerProcess, startServer } from './server-process.ts';
+import { type ServerProcess, startServer, useServersOnSharedPostgres } from './server-process.ts';
 
 const auth = async (sub: string) => ({
   Authorization: `Bearer ${await mintToken({ secret: TEST_JWT_SECRET, sub, role: 'user' })}`,
@@ -75,32 +73,20 @@ describe('ingestion by the server process on the embedded default', () => {
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one PostgreSQL job table', () => {
-  let database: DatabaseHandle & { url?: string };
-  let servers: ServerProcess[];
-  beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    const env = {
-      DATABASE_URL: database.url!,
-      JWT_SECRET: TEST_JWT_SECRET,
-      JOB_POLL_INTERVAL_MS: '50',
-    };
-    servers = await Promise.all([startServer(env), startServer(env)]);
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await database.close();
-  });
+  const shared = useServersOnSharedPostgres({ JOB_POLL_INTERVAL_MS: '50' });
 
   it('both consume, and every document is ingested exactly once', async () => {
-    const ids = await Promise.all(PG_DOC_FIXTURES.map((name, i) => upload(servers[i % 2]!, 'frank', name)));
-    await waitUntilReady(servers[0]!, 'frank', ids);
+    const ids = await Promise.all(
+      PG_DOC_FIXTURES.map((name, i) => upload(shared.servers[i % 2]!, 'frank', name)),
+    );
+    await waitUntilReady(shared.servers[0]!, 'frank', ids);
     const jobs = rowsOf<{ status: string; attempts: number }>(
-      await database.db.execute(sql`select status, attempts from jobs where kind = 'rag.ingest'`),
+      await shared.database.db.execute(sql`select status, attempts from jobs where kind = 'rag.ingest'`),
     );
     expect(jobs).toHaveLength(PG_DOC_FIXTURES.length);
     expect(jobs.every((j) => j.status === 'done' && j.attempts === 1)).toBe(true);
     const sets = rowsOf<{ n: number }>(
-      await database.db.execute(
+      await shared.database.db.execute(
         sql`select count(distinct (document_id, ordinal))::int - count(*)::int as n from chunks`,
       ),
     );

@@ -2,6 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import { openTestDatabase } from '../helpers/databases.ts';
+import { TEST_JWT_SECRET } from '../helpers/test-secret.ts';
 
 export interface ServerProcess {
   baseUrl: string;
@@ -64,4 +68,22 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
       return code;
     },
   };
+}
+
+/**
+ * Two server processes on one fresh PostgreSQL database, as behind a load balancer, for the
+ * enclosing describe block. The returned object is filled in beforeAll; read it inside tests.
+ */
+export function useServersOnSharedPostgres(env: Record<string, string>) {
+  const context = {} as { database: DatabaseHandle & { url?: string }; servers: ServerProcess[] };
+  beforeAll(async () => {
+    context.database = await openTestDatabase('postgres');
+    const shared = { DATABASE_URL: context.database.url!, JWT_SECRET: TEST_JWT_SECRET, ...env };
+    context.servers = await Promise.all([startServer(shared), startServer(shared)]);
+  });
+  afterAll(async () => {
+    await Promise.all((context.servers ?? []).map((s) => s.stop()));
+    await context.database?.close();
+  });
+  return context;
 }
