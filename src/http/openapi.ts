@@ -1,4 +1,4 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem.ts';
 
@@ -61,3 +61,15 @@ export function openApiInfo(version: string) {
     },
   };
 }
+
+/** A cursor-paginated list response (DESIGN.md §2): `items` and `next_cursor`, null at the end. */
+export const pageSchema = <T extends z.ZodType>(item: T, name: string) =>
+  z
+    .object({
+      items: z.array(item),
+      next_cursor: z
+        .string()
+        .nullable()
+        .openapi({ description: 'Pass back as `cursor`; null on the last page.' }),
+    })
+    .openapi(name);

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
 
 const deadJobSchema = z
   .object({
@@ -31,9 +31,7 @@ export const listDeadJobsRoute = createRoute({
       description: 'A page of dead jobs, most recently failed first',
       content: {
         'application/json': {
-          schema: z
-            .object({ items: z.array(deadJobSchema), next_cursor: z.string().nullable() })
-            .openapi('DeadJobPage'),
+          schema: pageSchema(deadJobSchema, 'DeadJobPage'),
         },
       },
     },

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
 import { citationSchema } from '../chat/chat.routes.ts';
 
 const conversationSchema = z
@@ -35,9 +35,7 @@ export const listConversationsRoute = createRoute({
       description: 'A page of conversations',
       content: {
         'application/json': {
-          schema: z
-            .object({ items: z.array(conversationSchema), next_cursor: z.string().nullable() })
-            .openapi('ConversationPage'),
+          schema: pageSchema(conversationSchema, 'ConversationPage'),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
 import { metadataSchema } from './upload-document.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -116,12 +116,7 @@ export const listDocumentsRoute = createRoute({
     }),
   },
   responses: {
-    200: json(
-      z
-        .object({ items: z.array(documentSchema), next_cursor: z.string().nullable() })
-        .openapi('DocumentPage'),
-      'A page of documents',
-    ),
+    200: json(pageSchema(documentSchema, 'DocumentPage'), 'A page of documents'),
     ...authErrorResponses,
     ...problemResponses,
   },
