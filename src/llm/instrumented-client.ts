@@ -51,6 +51,15 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
       provider: inner.provider,
       operation,
     });
+    // What every usage event of this call shares, whether it succeeds or fails.
+    const event = {
+      at,
+      requestId: meta?.requestId,
+      userId: meta?.userId,
+      route: meta?.route,
+      provider: inner.provider,
+      operation,
+    };
     let attempts = 0;
     let upstreamMs = 0;
     let attemptStarted = 0;
@@ -77,13 +86,8 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
         log.warn('model has no price; its calls are recorded at cost 0', { model });
       }
       sink.record({
-        at,
-        requestId: meta?.requestId,
-        userId: meta?.userId,
-        route: meta?.route,
-        provider: inner.provider,
+        ...event,
         model,
-        operation,
         tokensIn: usage.inputTokens,
         tokensOut: usage.outputTokens,
         cachedTokensIn: usage.cachedInputTokens ?? 0,
@@ -140,13 +144,8 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Llm
       /** A call that never produced a reply: nothing billed, the failure recorded. */
       fail(error: unknown) {
         sink.record({
-          at,
-          requestId: meta?.requestId,
-          userId: meta?.userId,
-          route: meta?.route,
-          provider: inner.provider,
+          ...event,
           model: requestedModel,
-          operation,
           tokensIn: 0,
           tokensOut: 0,
           cachedTokensIn: 0,
