@@ -62,6 +62,12 @@ export function openApiInfo(version: string) {
   };
 }
 
+/** The query of a cursor-paginated list: `limit` (1-100, default 20) and the opaque `cursor`. */
+export const pageQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(500).optional(),
+});
+
 /** A cursor-paginated list response (DESIGN.md §2): `items` and `next_cursor`, null at the end. */
 export const pageSchema = <T extends z.ZodType>(item: T, name: string) =>
   z

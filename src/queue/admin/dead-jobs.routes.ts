@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
 
 const deadJobSchema = z
   .object({
@@ -21,10 +21,7 @@ export const listDeadJobsRoute = createRoute({
   summary: 'Jobs that exhausted their retries (the dead-letter store)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(20),
-      cursor: z.string().max(500).optional(),
-    }),
+    query: pageQuerySchema,
   },
   responses: {
     200: {

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
 import { citationSchema } from '../chat/chat.routes.ts';
 
 const conversationSchema = z
@@ -25,10 +25,7 @@ export const listConversationsRoute = createRoute({
   summary: "The caller's conversations, most recently active first",
   ...guarded({ routeClass: 'read' }),
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(20),
-      cursor: z.string().max(500).optional(),
-    }),
+    query: pageQuerySchema,
   },
   responses: {
     200: {

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageSchema, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
 import { metadataSchema } from './upload-document.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -109,11 +109,7 @@ export const listDocumentsRoute = createRoute({
   summary: "The caller's documents, newest first",
   ...guarded({ routeClass: 'read' }),
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(20),
-      cursor: z.string().max(500).optional(),
-      status: z.enum(documentStatuses).optional(),
-    }),
+    query: pageQuerySchema.extend({ status: z.enum(documentStatuses).optional() }),
   },
   responses: {
     200: json(pageSchema(documentSchema, 'DocumentPage'), 'A page of documents'),
