@@ -12,7 +12,7 @@ import { loadQuestions } from '../evals/retrieval/score.ts';
 import { createApp } from '../src/app.ts';
 import { mintToken } from '../src/auth/mint-token.ts';
 import { rowsOf } from '../src/db/rows.ts';
-import { findActiveVersion } from '../src/rag/index-versions/active-version.ts';
+import { findActiveVersion } from '../src/rag/index-versions/ensure-active-version.ts';
 import { createVectorIndex } from '../src/rag/index-versions/vector-index.ts';
 import { vectorLiteral } from '../src/rag/ingest/embed.ts';
 import { queryTerms } from '../src/rag/search/query-terms.ts';

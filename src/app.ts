@@ -1,7 +1,7 @@
 import { requestId } from 'hono/request-id';
 import pkg from '../package.json' with { type: 'json' };
 import type { DepsResolver } from './deps.ts';
-import { anonymousRateLimit } from './guards/anonymous-rate-limit.middleware.ts';
+import { anonymousRateLimit } from './guards/rate-limit/anonymous-rate-limit.middleware.ts';
 import { limitBody } from './http/body-limit.middleware.ts';
 import { createRouter } from './http/create-router.ts';
 import { errorHandler } from './http/error-handler.ts';

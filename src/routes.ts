@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { docsRouter } from './api-reference/index.ts';
 import { authRouter } from './auth/index.ts';
-import { docsRouter } from './docs/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
 import type { BodyLimitOverrides } from './http/body-limit.middleware.ts';

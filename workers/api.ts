@@ -2,7 +2,7 @@ import { createApp } from '../src/app.ts';
 import { type BaseDeps, buildDeps, completeDeps } from '../src/build-deps.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import type { DepsResolver } from '../src/deps.ts';
-import { jobHandlers } from '../src/jobs.ts';
+import { jobHandlers } from '../src/job-handlers.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import type { JobMessage } from '../src/queue/job-queue.ts';
 import { createRequestUsageWriter } from '../src/usage/request-usage-writer.ts';

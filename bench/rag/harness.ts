@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildDeps, completeDeps } from '../../src/build-deps.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { Deps } from '../../src/deps.ts';
-import { jobHandlers } from '../../src/jobs.ts';
+import { jobHandlers } from '../../src/job-handlers.ts';
 import { type DatabaseHandle, openPglite, openPostgres } from '../../src/node/open-database.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { drainJobs } from '../../src/queue/drain-jobs.ts';

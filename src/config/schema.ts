@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { guardBackendNames } from '../guards/guards.ts';
-import { parseRateLimitPolicies } from '../guards/rate-limit-policies.ts';
+import { parseRateLimitPolicies } from '../guards/rate-limit/rate-limit-policies.ts';
 
 const optionalString = z
   .string()

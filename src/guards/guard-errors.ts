@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
-import { rateLimitHeaders } from './rate-limit-headers.ts';
-import type { RateLimitDecision } from './rate-limiter.ts';
+import { rateLimitHeaders } from './rate-limit/rate-limit-headers.ts';
+import type { RateLimitDecision } from './rate-limit/rate-limiter.ts';
 
 /** 429 with the draft's `quota-exceeded` problem type and its `violated-policies` member. */
 export function quotaExceeded(decision: RateLimitDecision): AppError {

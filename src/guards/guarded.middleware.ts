@@ -1,10 +1,10 @@
 import { requireAuth, requireRole } from '../auth/auth.middleware.ts';
 import type { Role } from '../auth/principal.ts';
-import { idempotency } from './idempotency.middleware.ts';
-import { rateLimit } from './rate-limit.middleware.ts';
-import type { RouteClass } from './rate-limit-policies.ts';
+import { idempotency } from './idempotency/idempotency.middleware.ts';
+import { rateLimit } from './rate-limit/rate-limit.middleware.ts';
+import type { RouteClass } from './rate-limit/rate-limit-policies.ts';
 
-export type { RouteClass } from './rate-limit-policies.ts';
+export type { RouteClass } from './rate-limit/rate-limit-policies.ts';
 
 export interface GuardOptions {
   routeClass: RouteClass;

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { createGuardMetrics, type GuardMetrics } from './guard-metrics.ts';
-import type { IdempotencyStore } from './idempotency-store.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import type { IdempotencyStore } from './idempotency/idempotency-store.ts';
+import type { RateLimiter } from './rate-limit/rate-limiter.ts';
 
 export const guardBackendNames = ['memory', 'postgres', 'durable-object'] as const;
 export type GuardBackendName = (typeof guardBackendNames)[number];

@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
-import { jobHandlers } from '../jobs.ts';
+import { jobHandlers } from '../job-handlers.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createDatabaseQueue } from '../queue/database-queue.ts';
 import { createJobConsumer, type JobConsumer } from '../queue/job-consumer.ts';

@@ -1,6 +1,6 @@
 import type { Deps } from '../../src/deps.ts';
-import type { IdempotencyStore } from '../../src/guards/idempotency-store.ts';
-import type { RateLimiter } from '../../src/guards/rate-limiter.ts';
+import type { IdempotencyStore } from '../../src/guards/idempotency/idempotency-store.ts';
+import type { RateLimiter } from '../../src/guards/rate-limit/rate-limiter.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 
 /** What a backend gives the shared contract suites. Cases use fresh keys, so they never share state. */

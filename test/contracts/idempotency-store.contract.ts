@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredResponse } from '../../src/guards/idempotency-store.ts';
+import type { StoredResponse } from '../../src/guards/idempotency/idempotency-store.ts';
 import { createGuardProbe } from '../helpers/guard-probe.ts';
 import { expectProblem, type TestApp } from '../helpers/test-app.ts';
 import { contractEpoch, freshKey, type GuardHarness } from './guard-harness.ts';

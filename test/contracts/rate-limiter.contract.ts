@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RateLimitPolicy } from '../../src/guards/rate-limit-policies.ts';
+import type { RateLimitPolicy } from '../../src/guards/rate-limit/rate-limit-policies.ts';
 import { createGuardProbe } from '../helpers/guard-probe.ts';
 import { expectProblem } from '../helpers/test-app.ts';
 import { contractEpoch, freshKey, type GuardHarness } from './guard-harness.ts';

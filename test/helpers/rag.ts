@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { jobHandlers } from '../../src/jobs.ts';
+import { jobHandlers } from '../../src/job-handlers.ts';
 import type { LlmClient } from '../../src/llm/llm-client.ts';
 import { hashEmbed } from '../../src/llm/local/hash-embedder.ts';
 import { createLocalClient } from '../../src/llm/local/local-client.ts';

@@ -1,9 +1,9 @@
 import type { Config } from '../../src/config/schema.ts';
 import { createGuards, type GuardBackend, type Guards } from '../../src/guards/guards.ts';
-import type { BeginOutcome, IdempotencyStore } from '../../src/guards/idempotency-store.ts';
+import type { BeginOutcome, IdempotencyStore } from '../../src/guards/idempotency/idempotency-store.ts';
 import { memoryGuardBackend } from '../../src/guards/memory/memory-guards.ts';
-import { decide } from '../../src/guards/rate-limit-windows.ts';
-import type { RateLimiter } from '../../src/guards/rate-limiter.ts';
+import { decide } from '../../src/guards/rate-limit/rate-limit-windows.ts';
+import type { RateLimiter } from '../../src/guards/rate-limit/rate-limiter.ts';
 import type { Env } from '../env.ts';
 import type { IdempotencyObject } from './idempotency-object.ts';
 import type { RateLimiterObject } from './rate-limiter-object.ts';

@@ -1,11 +1,15 @@
 import { DurableObject } from 'cloudflare:workers';
+import type {
+  BeginOutcome,
+  BeginRequest,
+  CompleteRequest,
+} from '../../src/guards/idempotency/idempotency-store.ts';
 import {
   beginRecord,
   completeRecord,
   type IdempotencyRecord,
   releasable,
-} from '../../src/guards/idempotency-records.ts';
-import type { BeginOutcome, BeginRequest, CompleteRequest } from '../../src/guards/idempotency-store.ts';
+} from '../../src/guards/idempotency/memory-record-rules.ts';
 
 /**
  * One scoped idempotency key per object, so claims on a key are serialised by the object.

@@ -1,6 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
-import type { RateLimitPolicy } from '../../src/guards/rate-limit-policies.ts';
-import { applyHit, type HitOutcome, type WindowState } from '../../src/guards/rate-limit-windows.ts';
+import type { RateLimitPolicy } from '../../src/guards/rate-limit/rate-limit-policies.ts';
+import {
+  applyHit,
+  type HitOutcome,
+  type WindowState,
+} from '../../src/guards/rate-limit/rate-limit-windows.ts';
 
 interface StoredWindows {
   windows: WindowState;

@@ -1,6 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { beginRecord, completeRecord, type IdempotencyRecord, releasable } from '../idempotency-records.ts';
-import type { IdempotencyStore } from '../idempotency-store.ts';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
+import {
+  beginRecord,
+  completeRecord,
+  type IdempotencyRecord,
+  releasable,
+} from '../idempotency/memory-record-rules.ts';
 
 /**
  * In-process idempotency store for a single Node instance. Operations run synchronously,

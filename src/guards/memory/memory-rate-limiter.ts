@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import { applyHit, decide, type WindowState } from '../rate-limit-windows.ts';
-import type { RateLimiter } from '../rate-limiter.ts';
+import { applyHit, decide, type WindowState } from '../rate-limit/rate-limit-windows.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 
 /**
  * In-process rate limiter for a single Node instance. Each hit runs synchronously, so hits

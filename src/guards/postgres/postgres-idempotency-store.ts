@@ -1,8 +1,8 @@
 import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { idempotencyRecords as records } from '../../db/schema.ts';
-import { beginRecord } from '../idempotency-records.ts';
-import type { IdempotencyStore } from '../idempotency-store.ts';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.ts';
+import { beginRecord } from '../idempotency/memory-record-rules.ts';
 import { iso, type SweepSchedule, sweepExpired } from './sweep-schedule.ts';
 
 export interface PostgresIdempotencyStore extends IdempotencyStore {

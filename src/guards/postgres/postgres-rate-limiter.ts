@@ -1,8 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rateLimitBuckets } from '../../db/schema.ts';
-import { currentWindows, decide, type WindowState, windowStart } from '../rate-limit-windows.ts';
-import type { RateLimiter } from '../rate-limiter.ts';
+import { currentWindows, decide, type WindowState, windowStart } from '../rate-limit/rate-limit-windows.ts';
+import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 import { iso, type SweepSchedule, sweepExpired } from './sweep-schedule.ts';
 
 export interface PostgresRateLimiter extends RateLimiter {

@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/app-env.ts';
-import { jobHandlers } from '../../jobs.ts';
+import { jobHandlers } from '../../job-handlers.ts';
 import type { listDeadJobsRoute, retryJobRoute } from './dead-jobs.routes.ts';
 import { listDeadLetters, retryDeadLetter } from './dead-jobs.ts';
 

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.ts';
 import { validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import type { ChunkingSettings } from '../chunking/chunk-text.ts';
-import { ensureActiveVersion, writableVersions } from '../index-versions/active-version.ts';
+import { ensureActiveVersion, writableVersions } from '../index-versions/ensure-active-version.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
 import { contentHash } from './content-hash.ts';
 import { documentColumns } from './document-columns.ts';

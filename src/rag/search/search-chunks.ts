@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.ts';
 import { serviceUnavailable, validationFailed } from '../../errors.ts';
 import type { CallMeta } from '../../llm/llm-client.ts';
 import { contentHash } from '../documents/content-hash.ts';
-import { ensureActiveVersion } from '../index-versions/active-version.ts';
+import { ensureActiveVersion } from '../index-versions/ensure-active-version.ts';
 import type { IndexVersion } from '../index-versions/index-version.ts';
 import { EmbeddingMismatchError } from '../ingest/embed.ts';
 import { queryEmbedding } from './query-embedding.ts';

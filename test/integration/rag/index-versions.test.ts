@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.ts';
-import { jobHandlers } from '../../../src/jobs.ts';
+import { jobHandlers } from '../../../src/job-handlers.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { executeJob } from '../../../src/queue/execute-job.ts';
 import { claimDueJobs } from '../../../src/queue/jobs-store.ts';

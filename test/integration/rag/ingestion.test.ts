@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { findActiveVersion } from '../../../src/rag/index-versions/active-version.ts';
+import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { ingestDocument } from '../../../src/rag/ingest/ingest-document.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
 import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';

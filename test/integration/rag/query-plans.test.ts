@@ -4,7 +4,7 @@ import type { Database } from '../../../src/db/database.ts';
 import { rowsOf } from '../../../src/db/rows.ts';
 import { hashEmbed } from '../../../src/llm/local/hash-embedder.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { findActiveVersion } from '../../../src/rag/index-versions/active-version.ts';
+import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { createVectorIndex, vectorIndexName } from '../../../src/rag/index-versions/vector-index.ts';
 import { vectorLiteral } from '../../../src/rag/ingest/embed.ts';
 import { queryTerms } from '../../../src/rag/search/query-terms.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressKey, clientIp } from '../../../src/guards/client-address.ts';
+import { addressKey, clientIp } from '../../../src/guards/rate-limit/client-address.ts';
 
 const withForwarded = (value?: string) =>
   new Request('http://cairn.test/', { headers: value === undefined ? {} : { 'X-Forwarded-For': value } });

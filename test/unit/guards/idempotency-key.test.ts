@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/errors.ts';
-import { parseIdempotencyKey, requestFingerprint, scopedKey } from '../../../src/guards/idempotency-key.ts';
+import {
+  parseIdempotencyKey,
+  requestFingerprint,
+  scopedKey,
+} from '../../../src/guards/idempotency/idempotency-key.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/load-config.ts';
-import { parseRateLimitPolicies } from '../../../src/guards/rate-limit-policies.ts';
+import { parseRateLimitPolicies } from '../../../src/guards/rate-limit/rate-limit-policies.ts';
 
 describe('RATE_LIMIT_POLICIES', () => {
   it('defaults every class to a burst and a sustained policy, model the tightest', () => {

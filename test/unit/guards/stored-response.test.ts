@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { copyWhileStreaming, replayHeaders, storableHeaders } from '../../../src/guards/stored-response.ts';
+import {
+  copyWhileStreaming,
+  replayHeaders,
+  storableHeaders,
+} from '../../../src/guards/idempotency/stored-response.ts';
 
 const encoder = new TextEncoder();
 

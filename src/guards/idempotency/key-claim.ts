@@ -1,8 +1,8 @@
-import { AppError } from '../errors.ts';
-import { idempotencyKeyInUse, idempotencyKeyMismatch } from './guard-errors.ts';
+import { AppError } from '../../errors.ts';
+import { idempotencyKeyInUse, idempotencyKeyMismatch } from '../guard-errors.ts';
+import { type GuardContext, storeFailed, withinTimeout } from '../store-failure.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
 import type { StoredResponse } from './idempotency-store.ts';
-import { type GuardContext, storeFailed, withinTimeout } from './store-failure.ts';
 
 export interface IdempotentRequest {
   key: string;

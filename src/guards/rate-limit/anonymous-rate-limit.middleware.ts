@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../http/app-env.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { quotaExceeded } from '../guard-errors.ts';
 import { addressKey, clientIp } from './client-address.ts';
 import { countRequest } from './count-request.ts';
-import { quotaExceeded } from './guard-errors.ts';
 import { setRateLimitHeaders } from './rate-limit.middleware.ts';
 
 // Probes must answer even when a load balancer shares one address with an attacker.

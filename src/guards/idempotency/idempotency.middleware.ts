@@ -1,15 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
-import { unauthorized } from '../errors.ts';
-import type { AppEnv } from '../http/app-env.ts';
+import { unauthorized } from '../../errors.ts';
+import type { AppEnv } from '../../http/app-env.ts';
 import { requestFingerprint, scopedKey } from './idempotency-key.ts';
-import {
-  claimKey,
-  type IdempotentRequest,
-  readKey,
-  releaseKey,
-  storeResponse,
-} from './idempotent-request.ts';
+import { claimKey, type IdempotentRequest, readKey, releaseKey, storeResponse } from './key-claim.ts';
 import {
   copyWhileStreaming,
   isStreamed,

@@ -1,6 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { invalidIdempotencyKey } from './guard-errors.ts';
+import { invalidIdempotencyKey } from '../guard-errors.ts';
 
 const MAX_KEY_LENGTH = 255;
 // Visible ASCII without space, double quote and backslash: safe in logs and in a structured-field string.

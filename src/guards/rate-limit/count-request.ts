@@ -1,7 +1,7 @@
-import type { GuardName } from './guard-metrics.ts';
+import type { GuardName } from '../guard-metrics.ts';
+import { type GuardContext, storeFailed, withinTimeout } from '../store-failure.ts';
 import type { RateLimitPolicy } from './rate-limit-policies.ts';
 import type { RateLimitDecision } from './rate-limiter.ts';
-import { type GuardContext, storeFailed, withinTimeout } from './store-failure.ts';
 
 /**
  * Counts one request for `key` against `policies`. Returns the decision (a rejection is

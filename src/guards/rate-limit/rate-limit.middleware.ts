@@ -1,8 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { unauthorized } from '../errors.ts';
-import type { AppEnv } from '../http/app-env.ts';
+import { unauthorized } from '../../errors.ts';
+import type { AppEnv } from '../../http/app-env.ts';
+import { quotaExceeded } from '../guard-errors.ts';
 import { countRequest } from './count-request.ts';
-import { quotaExceeded } from './guard-errors.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
 import type { RouteClass } from './rate-limit-policies.ts';
 import type { RateLimitDecision } from './rate-limiter.ts';
