@@ -3,8 +3,8 @@
 // p50/p99 in µs at each client count, and the rate each sustains (closed loop, this machine).
 // PostgreSQL runs when TEST_DATABASE_URL is set (a fresh database is created beside it).
 import { parseArgs } from 'node:util';
-import { createRoute, z } from '@hono/zod-openapi';
-import { authenticated } from '../src/auth/auth.middleware.ts';
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
+import { requireAuth } from '../src/auth/auth.middleware.ts';
 import { guarded } from '../src/guards/guarded.middleware.ts';
 import type { IdempotencyStore } from '../src/guards/idempotency/idempotency-store.ts';
 import { createMemoryIdempotencyStore } from '../src/guards/memory/memory-idempotency-store.ts';
@@ -92,7 +92,7 @@ function storeOperations(run: string, limiter: RateLimiter, store: IdempotencySt
   } satisfies Record<string, (c: number, i: number) => Promise<unknown>>;
 }
 
-const echo = (path: string, guards: ReturnType<typeof guarded> | ReturnType<typeof authenticated>) =>
+const echo = (path: string, guards: Pick<RouteConfig, 'security' | 'middleware'>) =>
   createRoute({
     method: 'post',
     path,
@@ -115,7 +115,7 @@ async function middlewareOperations(run: string, database: DatabaseHandle, backe
   });
   for (const route of [
     echo('/bench/guarded', guarded({ routeClass: 'model', idempotent: true })),
-    echo('/bench/auth-only', authenticated()),
+    echo('/bench/auth-only', { security: [{ bearerAuth: [] }], middleware: [requireAuth()] }),
   ]) {
     app.openapi(route, (c) => c.json(c.req.valid('json'), 200));
   }

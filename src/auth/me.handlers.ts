@@ -1,8 +1,8 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../http/app-env.ts';
+import type { AuthedEnv } from '../http/app-env.ts';
 import type { me } from './me.routes.ts';
 
-export const meHandler: RouteHandler<typeof me, AppEnv> = (c) => {
-  const principal = c.get('principal')!;
+export const meHandler: RouteHandler<typeof me, AuthedEnv> = (c) => {
+  const principal = c.get('principal');
   return c.json({ id: principal.userId, role: principal.role, plan: principal.plan }, 200);
 };

@@ -8,12 +8,6 @@ export interface ModelCallReport {
   upstreamMs: number;
 }
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    modelCall: ModelCallReport;
-  }
-}
-
 /** A cost in USD as a plain decimal (never exponent notation), without trailing zeros. */
 export const formatUsd = (usd: number) => usd.toFixed(10).replace(/\.?0+$/, '') || '0';
 

@@ -1,10 +1,15 @@
-import { requireAuth, requireRole } from '../auth/auth.middleware.ts';
+import type { MiddlewareHandler } from 'hono';
+import { requireAuth } from '../auth/auth.middleware.ts';
 import type { Role } from '../auth/principal.ts';
+import type { AuthedEnv } from '../http/app-env.ts';
 import { idempotency } from './idempotency/idempotency.middleware.ts';
 import { rateLimit } from './rate-limit/rate-limit.middleware.ts';
 import type { RouteClass } from './rate-limit/rate-limit-policies.ts';
 
 export type { RouteClass } from './rate-limit/rate-limit-policies.ts';
+
+type Guard = MiddlewareHandler<AuthedEnv>;
+const passThrough: Guard = (_c, next) => next();
 
 export interface GuardOptions {
   routeClass: RouteClass;
@@ -15,16 +20,14 @@ export interface GuardOptions {
 
 /**
  * Spread into createRoute(): bearer auth (and role), then the route class's rate limit,
- * then idempotency, in that order (DESIGN.md §2).
+ * then idempotency, in that order (docs/conventions.md).
  */
 export function guarded(options: GuardOptions) {
-  return {
-    security: [{ bearerAuth: [] }],
-    middleware: [
-      requireAuth(),
-      ...(options.role ? [requireRole(options.role)] : []),
-      rateLimit(options.routeClass),
-      ...(options.idempotent ? [idempotency()] : []),
-    ],
-  };
+  // A fixed-length tuple typed for AuthedEnv: the route's handler then reads `principal` as set.
+  const middleware: [Guard, Guard, Guard] = [
+    requireAuth(options.role),
+    rateLimit(options.routeClass),
+    options.idempotent ? idempotency() : passThrough,
+  ];
+  return { security: [{ bearerAuth: [] }], middleware };
 }

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../http/app-env.ts';
+import type { AuthedEnv } from '../http/app-env.ts';
 import type { usage } from './usage.routes.ts';
 import { type UsageTotals, usageReport } from './usage-report.ts';
 
@@ -11,9 +11,9 @@ const wire = (t: UsageTotals) => ({
   cost_usd: t.costUsd,
 });
 
-export const usageHandler: RouteHandler<typeof usage, AppEnv> = async (c) => {
+export const usageHandler: RouteHandler<typeof usage, AuthedEnv> = async (c) => {
   const { from, to } = c.req.valid('query');
-  const userId = c.get('principal')!.userId;
+  const userId = c.get('principal').userId;
   const report = await usageReport(c.get('deps'), { userId, from, to });
   return c.json(
     {

@@ -1,16 +1,16 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import type { analyze } from './analyze.routes.ts';
 import { analyzeText } from './analyze-text.ts';
 
-export const analyzeHandler: RouteHandler<typeof analyze, AppEnv> = async (c) => {
+export const analyzeHandler: RouteHandler<typeof analyze, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
   const requestId = c.get('requestId');
   const out = await analyzeText(c.get('deps'), {
     text: body.text,
     schema: body.schema,
     model: body.model,
-    meta: { requestId, userId: c.get('principal')!.userId, route: '/analyze' },
+    meta: { requestId, userId: c.get('principal').userId, route: '/analyze' },
     signal: c.req.raw.signal,
   });
   c.set('modelCall', { costUsd: out.usage.costUsd, upstreamMs: out.upstreamMs });

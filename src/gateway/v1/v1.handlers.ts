@@ -1,5 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import type { chatCompletions } from './chat-completions.routes.ts';
 import { completeChat, openChatStream } from './complete-chat.ts';
 import { createEmbeddings } from './create-embeddings.ts';
@@ -8,11 +8,11 @@ import type { models } from './models.routes.ts';
 import { chunkEncoder, completionBody, float32Base64 } from './openai-format.ts';
 import { sseStream } from './sse-stream.ts';
 
-export const chatCompletionsHandler: RouteHandler<typeof chatCompletions, AppEnv> = async (c) => {
+export const chatCompletionsHandler: RouteHandler<typeof chatCompletions, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
   const deps = c.get('deps');
   const requestId = c.get('requestId');
-  const meta = { requestId, userId: c.get('principal')!.userId, route: '/v1/chat/completions' };
+  const meta = { requestId, userId: c.get('principal').userId, route: '/v1/chat/completions' };
   const created = Math.floor(deps.now().getTime() / 1000);
   if (!body.stream) {
     const response = await completeChat(deps, body, meta, c.req.raw.signal);
@@ -34,9 +34,9 @@ export const chatCompletionsHandler: RouteHandler<typeof chatCompletions, AppEnv
   });
 };
 
-export const embeddingsHandler: RouteHandler<typeof embeddings, AppEnv> = async (c) => {
+export const embeddingsHandler: RouteHandler<typeof embeddings, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
-  const meta = { requestId: c.get('requestId'), userId: c.get('principal')!.userId, route: '/v1/embeddings' };
+  const meta = { requestId: c.get('requestId'), userId: c.get('principal').userId, route: '/v1/embeddings' };
   const response = await createEmbeddings(c.get('deps'), body, meta, c.req.raw.signal);
   const { accounting } = response;
   c.set('modelCall', { costUsd: accounting.costUsd, upstreamMs: accounting.upstreamMs });
@@ -56,7 +56,7 @@ export const embeddingsHandler: RouteHandler<typeof embeddings, AppEnv> = async 
   );
 };
 
-export const modelsHandler: RouteHandler<typeof models, AppEnv> = (c) => {
+export const modelsHandler: RouteHandler<typeof models, AuthedEnv> = (c) => {
   const { llm } = c.get('deps');
   return c.json(
     {

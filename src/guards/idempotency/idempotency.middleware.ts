@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import { unauthorized } from '../../errors.ts';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import { requestFingerprint, scopedKey } from './idempotency-key.ts';
 import { claimKey, type IdempotentRequest, readKey, releaseKey, storeResponse } from './key-claim.ts';
 import {
@@ -19,12 +19,11 @@ import {
  * are stored when the stream completes; a stream cut short releases the key.
  * Use after requireAuth and the rate limiter.
  */
-export function idempotency(): MiddlewareHandler<AppEnv> {
+export function idempotency(): MiddlewareHandler<AuthedEnv> {
   return async function idempotencyMiddleware(c, next) {
     const header = c.req.header('Idempotency-Key');
     if (header === undefined) return next();
     const principal = c.get('principal');
-    if (!principal) throw unauthorized('Authentication is required.');
     const deps = c.get('deps');
     const ctx = { deps, logger: c.get('logger') };
     const key = readKey(ctx, header);

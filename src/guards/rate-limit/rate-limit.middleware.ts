@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { unauthorized } from '../../errors.ts';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import { quotaExceeded } from '../guard-errors.ts';
 import { countRequest } from './count-request.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
@@ -8,7 +8,7 @@ import type { RouteClass } from './rate-limit-policies.ts';
 import type { RateLimitDecision } from './rate-limiter.ts';
 
 /** Adds `RateLimit-Policy` and `RateLimit` to whatever response the route produced. */
-export function setRateLimitHeaders(c: Context<AppEnv>, decision: RateLimitDecision): void {
+export function setRateLimitHeaders(c: Pick<Context, 'res' | 'header'>, decision: RateLimitDecision): void {
   const headers = Object.entries(rateLimitHeaders(decision));
   // Once the route has answered, c.header() copies the whole Response on every call; the
   // responses routes build have mutable headers, so set them in place and copy only when not.
@@ -23,10 +23,9 @@ export function setRateLimitHeaders(c: Context<AppEnv>, decision: RateLimitDecis
  * Limits the authenticated caller per route class (RATE_LIMIT_POLICIES): 429 problem with
  * Retry-After when a policy is exhausted, RateLimit headers on every response. Use after requireAuth.
  */
-export function rateLimit(routeClass: RouteClass): MiddlewareHandler<AppEnv> {
+export function rateLimit(routeClass: RouteClass): MiddlewareHandler<AuthedEnv> {
   return async function rateLimitMiddleware(c, next) {
     const principal = c.get('principal');
-    if (!principal) throw unauthorized('Authentication is required.');
     const deps = c.get('deps');
     const decision = await countRequest(
       { deps, logger: c.get('logger') },

@@ -1,16 +1,16 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { AppError } from '../../errors.ts';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import { problemBody } from '../../http/problem.ts';
 import { answerQuestion, type ChatEvent, type ChatInput, streamAnswer } from './answer-question.ts';
 import type { chatRoute } from './chat.routes.ts';
 import { chatResultView, usageView } from './chat-view.ts';
 
-export const chatHandler: RouteHandler<typeof chatRoute, AppEnv> = async (c) => {
+export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
   const deps = c.get('deps');
-  const userId = c.get('principal')!.userId;
+  const userId = c.get('principal').userId;
   const input: ChatInput = {
     ownerId: userId,
     question: body.message,

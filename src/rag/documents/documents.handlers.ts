@@ -1,6 +1,6 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import { unsupportedMediaType } from '../../errors.ts';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import { deleteDocument } from './delete-document.ts';
 import type {
   deleteDocumentRoute,
@@ -12,7 +12,7 @@ import { getDocument } from './get-document.ts';
 import { listDocuments } from './list-documents.ts';
 import { type Upload, uploadDocument } from './upload-document.ts';
 
-export const uploadDocumentHandler: RouteHandler<typeof uploadDocumentRoute, AppEnv> = async (c) => {
+export const uploadDocumentHandler: RouteHandler<typeof uploadDocumentRoute, AuthedEnv> = async (c) => {
   const contentType = (c.req.header('content-type') ?? '').toLowerCase();
   const isForm =
     contentType.startsWith('multipart/form-data') || contentType.startsWith('application/x-www-form');
@@ -45,7 +45,7 @@ export const uploadDocumentHandler: RouteHandler<typeof uploadDocumentRoute, App
           metadata: body.metadata,
           chunking: body.chunking,
         };
-  const result = await uploadDocument(c.get('deps'), c.get('principal')!.userId, upload);
+  const result = await uploadDocument(c.get('deps'), c.get('principal').userId, upload);
   const response = {
     document_id: result.document.id,
     job_id: result.created ? result.jobId : null,
@@ -55,19 +55,19 @@ export const uploadDocumentHandler: RouteHandler<typeof uploadDocumentRoute, App
   return result.created ? c.json(response, 202) : c.json(response, 200);
 };
 
-export const listDocumentsHandler: RouteHandler<typeof listDocumentsRoute, AppEnv> = async (c) => {
+export const listDocumentsHandler: RouteHandler<typeof listDocumentsRoute, AuthedEnv> = async (c) => {
   const query = c.req.valid('query');
-  const page = await listDocuments(c.get('deps'), { ownerId: c.get('principal')!.userId, ...query });
+  const page = await listDocuments(c.get('deps'), { ownerId: c.get('principal').userId, ...query });
   return c.json({ items: page.items, next_cursor: page.nextCursor }, 200);
 };
 
-export const getDocumentHandler: RouteHandler<typeof getDocumentRoute, AppEnv> = async (c) => {
+export const getDocumentHandler: RouteHandler<typeof getDocumentRoute, AuthedEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  return c.json(await getDocument(c.get('deps'), { ownerId: c.get('principal')!.userId, id }), 200);
+  return c.json(await getDocument(c.get('deps'), { ownerId: c.get('principal').userId, id }), 200);
 };
 
-export const deleteDocumentHandler: RouteHandler<typeof deleteDocumentRoute, AppEnv> = async (c) => {
+export const deleteDocumentHandler: RouteHandler<typeof deleteDocumentRoute, AuthedEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  await deleteDocument(c.get('deps'), { ownerId: c.get('principal')!.userId, id });
+  await deleteDocument(c.get('deps'), { ownerId: c.get('principal').userId, id });
   return c.body(null, 204);
 };

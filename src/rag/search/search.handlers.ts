@@ -1,12 +1,12 @@
 import type { RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from '../../http/app-env.ts';
+import type { AuthedEnv } from '../../http/app-env.ts';
 import type { searchRoute } from './search.routes.ts';
 import { searchChunks } from './search-chunks.ts';
 import { searchPageView } from './search-view.ts';
 
-export const searchHandler: RouteHandler<typeof searchRoute, AppEnv> = async (c) => {
+export const searchHandler: RouteHandler<typeof searchRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
-  const userId = c.get('principal')!.userId;
+  const userId = c.get('principal').userId;
   const page = await searchChunks(c.get('deps'), {
     ownerId: userId,
     query: body.query,
