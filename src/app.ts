@@ -2,13 +2,12 @@ import { requestId } from 'hono/request-id';
 import pkg from '../package.json' with { type: 'json' };
 import type { DepsResolver } from './deps.ts';
 import { anonymousRateLimit } from './guards/rate-limit/anonymous-rate-limit.middleware.ts';
-import { limitBody } from './http/body-limit.middleware.ts';
 import { createRouter } from './http/create-router.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { createNotFoundHandler } from './http/not-found.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { requestContext } from './http/request-context.middleware.ts';
-import { bodyLimitOverrides, mountRoutes } from './routes.ts';
+import { mountRoutes } from './routes.ts';
 
 export const APP_VERSION = pkg.version;
 
@@ -18,7 +17,6 @@ export function createApp(resolveDeps: DepsResolver) {
   app.use(requestId({ limitLength: 128 }));
   app.use(requestContext({ resolveDeps }));
   app.use(anonymousRateLimit());
-  app.use(limitBody({ overrides: bodyLimitOverrides }));
   mountRoutes(app);
   registerOpenApi(app, APP_VERSION);
   app.onError(errorHandler);

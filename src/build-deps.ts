@@ -6,8 +6,8 @@ import type { Deps } from './deps.ts';
 import { createGuards, type Guards } from './guards/guards.ts';
 import { memoryGuardBackend } from './guards/memory/memory-guards.ts';
 import type { ClientAddress } from './guards/rate-limit/client-address.ts';
+import { type BindLlm, createLlm } from './llm/create-llm.ts';
 import type { LlmClient } from './llm/llm-client.ts';
-import { createLlmStack, type LlmStack } from './llm/llm-stack.ts';
 import type { Logger } from './observability/logger.ts';
 import { createDatabaseQueue } from './queue/database-queue.ts';
 import type { JobQueue } from './queue/job-queue.ts';
@@ -15,12 +15,13 @@ import { createRagCache } from './rag/search/rag-cache.ts';
 import type { UsageSink } from './usage/usage-sink.ts';
 
 /** The runtime-independent deps, built once; `completeDeps` adds the database and the usage sink. */
-export type BaseDeps = Omit<Deps, 'db' | 'llm' | 'usage'> & { llmStack: LlmStack };
+export type BaseDeps = Omit<Deps, 'db' | 'llm' | 'usage'> & { bindLlm: BindLlm };
 
 /** Builds the runtime-independent deps once; entry points complete them with their database. */
 export function buildDeps(options: {
   config: Config;
   logger: Logger;
+  /** The model provider instead of LLM_PROVIDER's (tests); it is wrapped and accounted all the same. */
   llm?: LlmClient;
   queue?: JobQueue;
   guards?: Guards;
@@ -32,7 +33,7 @@ export function buildDeps(options: {
   return {
     config,
     logger: options.logger,
-    llmStack: createLlmStack({ config, logger: options.logger, provider: options.llm, now }),
+    bindLlm: createLlm({ config, logger: options.logger, provider: options.llm, now }),
     tokens: createTokenVerifier({
       secret: config.JWT_SECRET,
       jwksUrl: config.JWT_JWKS_URL,
@@ -51,6 +52,6 @@ export function buildDeps(options: {
 
 /** Adds a database and a usage sink, binding the model client's accounting to that sink. */
 export function completeDeps(base: BaseDeps, db: Database, usage: UsageSink): Deps {
-  const { llmStack, ...rest } = base;
-  return { ...rest, db, usage, llm: llmStack.bind(usage) };
+  const { bindLlm, ...rest } = base;
+  return { ...rest, db, usage, llm: bindLlm(usage) };
 }

@@ -4,7 +4,7 @@ import type { Config } from './config/schema.ts';
 import type { Database } from './db/database.ts';
 import type { Guards } from './guards/guards.ts';
 import type { ClientAddress } from './guards/rate-limit/client-address.ts';
-import type { LlmClient } from './llm/llm-client.ts';
+import type { AccountedLlm } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import type { RagCache } from './rag/search/rag-cache.ts';
@@ -15,8 +15,11 @@ export interface Deps {
   config: Config;
   logger: Logger;
   db: Database;
-  /** The model client, wrapped with timeouts, retries, the breaker and usage accounting. */
-  llm: LlmClient;
+  /**
+   * The model client, always wrapped with timeouts, retries, the breaker and usage accounting:
+   * a bare provider does not fit here (pass it to `buildDeps({ llm })`).
+   */
+  llm: AccountedLlm;
   /** Where `llm` records usage events (stored off the request path). */
   usage: UsageSink;
   tokens: TokenVerifier;

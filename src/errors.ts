@@ -71,8 +71,5 @@ export const payloadTooLarge = (limitBytes: number) =>
 export const unsupportedMediaType = (detail: string) =>
   new AppError({ status: 415, slug: 'unsupported-media-type', title: 'Unsupported media type', detail });
 
-export const upstreamFailed = (detail: string, errors?: FieldError[]) =>
-  new AppError({ status: 502, slug: 'upstream-error', title: 'Upstream model error', detail, errors });
-
 export const serviceUnavailable = (detail: string, headers?: Record<string, string>) =>
   new AppError({ status: 503, slug: 'service-unavailable', title: 'Service unavailable', detail, headers });

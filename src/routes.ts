@@ -3,7 +3,6 @@ import { docsRouter } from './api-reference/index.ts';
 import { authRouter } from './auth/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
-import type { BodyLimitOverrides } from './http/body-limit.middleware.ts';
 import { jobsAdminRouter } from './queue/index.ts';
 import { ragRouter } from './rag/index.ts';
 import { systemRouter } from './system/index.ts';
@@ -20,11 +19,6 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   v1Router,
   usageRouter,
 ];
-
-/** Routes that accept bodies larger than BODY_LIMIT_BYTES. */
-export const bodyLimitOverrides: BodyLimitOverrides = {
-  'POST /documents': (config) => config.DOCUMENT_MAX_BYTES,
-};
 
 export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
   for (const router of routers) app.route('/', router);

@@ -1,5 +1,5 @@
 /** Percentiles in milliseconds of a list of durations. */
-export function percentiles(samples: number[]) {
+function percentiles(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
   const round = (x: number) => Math.round(x * 100) / 100;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { analyzeText } from '../../src/gateway/analyze/analyze-text.ts';
-import { createLlmStack } from '../../src/llm/llm-stack.ts';
+import { createLlm } from '../../src/llm/create-llm.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { UsageEvent } from '../../src/usage/usage-sink.ts';
 import { type Case, check } from './checks.ts';
@@ -24,10 +24,8 @@ const config = loadConfig({ ...process.env, LLM_PROVIDER: values.provider, LOG_L
 const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(`${line}\n`) });
 // Usage events are summed into the report instead of stored.
 const events: UsageEvent[] = [];
-const llm = createLlmStack({ config, logger, now: () => new Date() }).bind({
-  record: (e) => events.push(e),
-  flush: async () => {},
-});
+const bindLlm = createLlm({ config, logger, now: () => new Date() });
+const llm = bindLlm({ record: (e) => events.push(e), flush: async () => {} });
 
 const cases = (await readFile(path.join(import.meta.dirname, 'cases.jsonl'), 'utf8'))
   .split('\n')
@@ -60,7 +58,7 @@ for (const c of cases) {
         meta: { requestId: `eval-${c.id}`, userId: 'eval', route: '/analyze' },
       },
     );
-    result = out.result as Record<string, unknown>;
+    result = out.result;
     attempts = out.attempts;
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);

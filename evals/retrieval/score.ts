@@ -18,7 +18,7 @@ export interface ModeMetrics {
   mrr: number;
 }
 
-export const modes: SearchMode[] = ['vector', 'fulltext', 'hybrid'];
+const modes: SearchMode[] = ['vector', 'fulltext', 'hybrid'];
 
 export async function loadQuestions(): Promise<Question[]> {
   return (await readFile(path.join(import.meta.dirname, 'questions.jsonl'), 'utf8'))

@@ -4,8 +4,6 @@ import type { AuthedEnv } from '../http/app-env.ts';
 import type { Role } from './principal.ts';
 import { resolvePrincipal } from './resolve-principal.ts';
 
-export type { Principal } from './principal.ts';
-
 const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 
 /**

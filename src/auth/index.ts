@@ -1,5 +1,5 @@
 import { createRouter } from '../http/create-router.ts';
-import { meHandler } from './me.handlers.ts';
-import { me } from './me.routes.ts';
+import { getMeHandler } from './me.handlers.ts';
+import { getMeRoute } from './me.routes.ts';
 
-export const authRouter = createRouter().openapi(me, meHandler);
+export const authRouter = createRouter().openapi(getMeRoute, getMeHandler);

@@ -1,8 +1,13 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../http/app-env.ts';
-import type { me } from './me.routes.ts';
+import type { getMeRoute, meResponseSchema } from './me.routes.ts';
+import type { Principal } from './principal.ts';
 
-export const meHandler: RouteHandler<typeof me, AuthedEnv> = (c) => {
-  const principal = c.get('principal');
-  return c.json({ id: principal.userId, role: principal.role, plan: principal.plan }, 200);
-};
+const toMeResponse = (principal: Principal): z.input<typeof meResponseSchema> => ({
+  id: principal.userId,
+  role: principal.role,
+  plan: principal.plan,
+});
+
+export const getMeHandler: RouteHandler<typeof getMeRoute, AuthedEnv> = (c) =>
+  c.json(toMeResponse(c.get('principal')), 200);

@@ -1,23 +1,25 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../guards/guarded.middleware.ts';
-import { authErrorResponses } from '../http/openapi.ts';
+import { authErrorResponses, problemResponses } from '../http/openapi.ts';
+import { roles } from './principal.ts';
 
-export const meSchema = z
+export const meResponseSchema = z
   .object({
     id: z.string().openapi({ example: 'alice' }),
-    role: z.enum(['user', 'admin']),
+    role: z.enum(roles),
     plan: z.string().openapi({ example: 'free' }),
   })
   .openapi('Me');
 
-export const me = createRoute({
+export const getMeRoute = createRoute({
   method: 'get',
   path: '/me',
   tags: ['account'],
   summary: 'The authenticated caller',
   ...guarded({ routeClass: 'read' }),
   responses: {
-    200: { description: 'The caller', content: { 'application/json': { schema: meSchema } } },
+    200: { description: 'The caller', content: { 'application/json': { schema: meResponseSchema } } },
     ...authErrorResponses,
+    429: problemResponses[429],
   },
 });

@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../errors.ts';
 import { type Role, roles } from './principal.ts';
 
-export interface VerifiedClaims {
+interface VerifiedClaims {
   sub: string;
   role: Role;
 }

@@ -4,24 +4,26 @@ import type { Config } from '../config/schema.ts';
 import { payloadTooLarge } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
 
-/** Larger limits for specific routes, keyed by "METHOD /path" (e.g. document uploads). */
-export type BodyLimitOverrides = Record<string, (config: Config) => number>;
+/** The most bytes a route's body may have, read from the request's config. */
+export type BodyLimit = (config: Config) => number;
 
-/** 413 problem when a body exceeds BODY_LIMIT_BYTES (or the route's override); limits come from the request's config. */
-export function limitBody(options: { overrides?: BodyLimitOverrides } = {}): MiddlewareHandler<AppEnv> {
-  const byLimit = new Map<number, MiddlewareHandler<AppEnv>>();
+const defaultLimit: BodyLimit = (config) => config.BODY_LIMIT_BYTES;
+
+/** 413 problem when a body exceeds the route's limit (BODY_LIMIT_BYTES unless the route sets one). */
+export function limitBody<E extends AppEnv>(limit: BodyLimit = defaultLimit): MiddlewareHandler<E> {
+  // Workers build config per isolate and tests per app, so the limit is known per request only.
+  const byLimit = new Map<number, MiddlewareHandler<E>>();
   return async function limitBodyMiddleware(c, next) {
-    const { config } = c.get('deps');
-    const limit = options.overrides?.[`${c.req.method} ${c.req.path}`]?.(config) ?? config.BODY_LIMIT_BYTES;
-    let middleware = byLimit.get(limit);
+    const maxSize = limit(c.get('deps').config);
+    let middleware = byLimit.get(maxSize);
     if (!middleware) {
       middleware = bodyLimit({
-        maxSize: limit,
+        maxSize,
         onError: () => {
-          throw payloadTooLarge(limit);
+          throw payloadTooLarge(maxSize);
         },
       });
-      byLimit.set(limit, middleware);
+      byLimit.set(maxSize, middleware);
     }
     return middleware(c, next);
   };

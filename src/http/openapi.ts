@@ -1,4 +1,4 @@
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem.ts';
 
@@ -56,26 +56,8 @@ export function openApiInfo(version: string) {
       title: 'cairn',
       version,
       description:
-        'Edge-first AI backend: structured LLM gateway, RAG on Postgres + pgvector, tool-calling agents. Errors are RFC 9457 problem+json.',
+        "Edge-first AI backend: a structured LLM gateway (/analyze, and an OpenAI-compatible /v1) and RAG on Postgres + pgvector (documents, search, grounded chat). Errors are RFC 9457 problem+json; under /v1 they take OpenAI's error shape.",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
   };
 }
-
-/** The query of a cursor-paginated list: `limit` (1-100, default 20) and the opaque `cursor`. */
-export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
-});
-
-/** A cursor-paginated list response (DESIGN.md §2): `items` and `next_cursor`, null at the end. */
-export const pageSchema = <T extends z.ZodType>(item: T, name: string) =>
-  z
-    .object({
-      items: z.array(item),
-      next_cursor: z
-        .string()
-        .nullable()
-        .openapi({ description: 'Pass back as `cursor`; null on the last page.' }),
-    })
-    .openapi(name);

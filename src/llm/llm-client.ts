@@ -77,25 +77,16 @@ export interface ChatResponse {
   content: string | null;
   toolCalls: ToolCall[];
   finishReason: FinishReason;
-  /** Null when the provider reported none; `accounting.usage` then holds cairn's count. */
+  /** As the provider reported it; null when it reported none. */
   usage: TokenUsage | null;
-  /** Set by the accounting wrapper that every deps.llm goes through. */
-  accounting?: CallAccounting;
 }
 
 export type ChatStreamEvent =
   | { type: 'delta'; content: string }
   | { type: 'tool_call_delta'; index: number; id?: string; name?: string; arguments?: string }
-  | {
-      type: 'done';
-      id: string;
-      model: string;
-      finishReason: FinishReason;
-      usage: TokenUsage | null;
-      accounting?: CallAccounting;
-    };
+  | { type: 'done'; id: string; model: string; finishReason: FinishReason; usage: TokenUsage | null };
 
-export interface EmbedRequest {
+interface EmbedRequest {
   model?: string;
   texts: string[];
   signal?: AbortSignal;
@@ -106,7 +97,6 @@ export interface EmbedResponse {
   model: string;
   vectors: number[][];
   usage: { inputTokens: number } | null;
-  accounting?: CallAccounting;
 }
 
 export interface ModelInfo {
@@ -114,14 +104,50 @@ export interface ModelInfo {
   kind: 'chat' | 'embedding';
 }
 
-/** A model provider: chat (optionally streamed) and embeddings behind one interface. */
-export interface LlmClient {
+/** A reply as the accounted client returns it: with the usage and cost cairn billed for it. */
+export type Accounted<T> = T & { accounting: CallAccounting };
+
+/** A stream event of the accounted client: its `done` event carries the accounting. */
+export type AccountedStreamEvent =
+  | Exclude<ChatStreamEvent, { type: 'done' }>
+  | Accounted<Extract<ChatStreamEvent, { type: 'done' }>>;
+
+/** What a provider and the accounted client around it both say about the models behind them. */
+interface ModelSource {
+  /** The provider's name, as usage events and breaker keys record it. */
   readonly provider: 'local' | 'openai';
+  /** The chat model used when a request names none. */
   readonly chatModel: string;
+  /** The embedding model used when a request names none. */
   readonly embeddingModel: string;
+  /** The size of every vector `embed` returns. */
   readonly embeddingDimensions: number;
-  chat(request: ChatRequest): Promise<ChatResponse>;
-  chatStream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
-  embed(request: EmbedRequest): Promise<EmbedResponse>;
+  /** The models this provider serves. */
   models(): ModelInfo[];
+}
+
+/**
+ * A model provider (the port `local` and `openai` implement): chat, optionally streamed, and
+ * embeddings, with the usage the provider itself reports. Only `createLlm` wraps one for use.
+ */
+export interface LlmClient extends ModelSource {
+  /** One chat completion. */
+  chat(request: ChatRequest): Promise<ChatResponse>;
+  /** A chat completion as deltas, ending with one `done` event. */
+  chatStream(request: ChatRequest): AsyncIterable<ChatStreamEvent>;
+  /** One vector per text, in order. */
+  embed(request: EmbedRequest): Promise<EmbedResponse>;
+}
+
+/**
+ * The model client every caller uses (`deps.llm`): a provider behind timeouts, retries and the
+ * circuit breaker, whose every reply carries its accounting (docs/conventions.md, "Model calls").
+ */
+export interface AccountedLlm extends ModelSource {
+  /** One chat completion, billed. */
+  chat(request: ChatRequest): Promise<Accounted<ChatResponse>>;
+  /** A streamed chat completion; its `done` event is billed, and so is a stream cut short. */
+  chatStream(request: ChatRequest): AsyncIterable<AccountedStreamEvent>;
+  /** One vector per text, in order, billed. */
+  embed(request: EmbedRequest): Promise<Accounted<EmbedResponse>>;
 }

@@ -5,7 +5,7 @@ export interface PublishedJob {
   delayMs?: number;
 }
 
-/** Delivers stored jobs to this runtime's consumer, at least once (DESIGN.md §5). */
+/** Delivers stored jobs to this runtime's consumer, at least once (docs/decisions/0005-rag.md). */
 export interface JobQueue {
   publish(jobs: PublishedJob[]): Promise<void>;
 }

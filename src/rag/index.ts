@@ -16,14 +16,14 @@ import {
   uploadDocumentRoute,
 } from './documents/documents.routes.ts';
 import {
-  activateVersionHandler,
-  createVersionHandler,
-  listVersionsHandler,
+  activateIndexVersionHandler,
+  createIndexVersionHandler,
+  listIndexVersionsHandler,
 } from './index-versions/index-versions.handlers.ts';
 import {
-  activateVersionRoute,
-  createVersionRoute,
-  listVersionsRoute,
+  activateIndexVersionRoute,
+  createIndexVersionRoute,
+  listIndexVersionsRoute,
 } from './index-versions/index-versions.routes.ts';
 import { searchHandler } from './search/search.handlers.ts';
 import { searchRoute } from './search/search.routes.ts';
@@ -37,6 +37,6 @@ export const ragRouter = createRouter()
   .openapi(chatRoute, chatHandler)
   .openapi(listConversationsRoute, listConversationsHandler)
   .openapi(getConversationRoute, getConversationHandler)
-  .openapi(createVersionRoute, createVersionHandler)
-  .openapi(listVersionsRoute, listVersionsHandler)
-  .openapi(activateVersionRoute, activateVersionHandler);
+  .openapi(createIndexVersionRoute, createIndexVersionHandler)
+  .openapi(listIndexVersionsRoute, listIndexVersionsHandler)
+  .openapi(activateIndexVersionRoute, activateIndexVersionHandler);

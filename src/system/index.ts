@@ -1,5 +1,7 @@
 import { createRouter } from '../http/create-router.ts';
-import { healthHandler, readyHandler } from './system.handlers.ts';
-import { health, ready } from './system.routes.ts';
+import { getHealthHandler, getReadinessHandler } from './system.handlers.ts';
+import { getHealthRoute, getReadinessRoute } from './system.routes.ts';
 
-export const systemRouter = createRouter().openapi(health, healthHandler).openapi(ready, readyHandler);
+export const systemRouter = createRouter()
+  .openapi(getHealthRoute, getHealthHandler)
+  .openapi(getReadinessRoute, getReadinessHandler);

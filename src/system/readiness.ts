@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/database.ts';
 import { migrationStatus } from '../db/migration-status.ts';
-import type { LlmClient } from '../llm/llm-client.ts';
+import type { Deps } from '../deps.ts';
 
-export interface CheckResult {
+interface CheckResult {
   status: 'ok' | 'fail';
   detail: string;
 }
@@ -28,7 +27,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-function llmCheck(config: Config, llm: LlmClient): CheckResult {
+function llmCheck(config: Config, llm: Deps['llm']): CheckResult {
   if (llm.provider === 'local') return { status: 'ok', detail: `local provider (model ${llm.chatModel})` };
   if (!config.OPENAI_API_KEY && !config.LLM_BASE_URL) {
     return { status: 'fail', detail: 'openai provider needs OPENAI_API_KEY or LLM_BASE_URL' };
@@ -38,7 +37,7 @@ function llmCheck(config: Config, llm: LlmClient): CheckResult {
 
 /** Whether this instance can serve traffic: database answers, migrations applied, model provider configured. */
 export async function checkReadiness(
-  deps: { db: Database; config: Config; llm: LlmClient },
+  deps: Pick<Deps, 'db' | 'config' | 'llm'>,
   timeoutMs = 2000,
 ): Promise<Readiness> {
   const database = await withTimeout(deps.db.execute(sql`select 1`), timeoutMs).then(

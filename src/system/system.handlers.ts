@@ -1,14 +1,20 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/app-env.ts';
-import { checkReadiness } from './readiness.ts';
-import type { health, ready } from './system.routes.ts';
+import { checkReadiness, type Readiness } from './readiness.ts';
+import type { getHealthRoute, getReadinessRoute, readinessResponseSchema } from './system.routes.ts';
 
-export const healthHandler: RouteHandler<typeof health, AppEnv> = (c) =>
+const toReadinessResponse = (readiness: Readiness): z.input<typeof readinessResponseSchema> => ({
+  status: readiness.ready ? 'ready' : 'not_ready',
+  checks: readiness.checks,
+});
+
+// Unguarded: load balancers and orchestrators probe these without a token.
+export const getHealthHandler: RouteHandler<typeof getHealthRoute, AppEnv> = (c) =>
   c.json({ status: 'ok' as const }, 200);
 
-export const readyHandler: RouteHandler<typeof ready, AppEnv> = async (c) => {
-  const result = await checkReadiness(c.get('deps'));
+export const getReadinessHandler: RouteHandler<typeof getReadinessRoute, AppEnv> = async (c) => {
+  const readiness = await checkReadiness(c.get('deps'));
   c.header('Cache-Control', 'no-store');
-  const body = { status: result.ready ? ('ready' as const) : ('not_ready' as const), checks: result.checks };
-  return result.ready ? c.json(body, 200) : c.json(body, 503);
+  const body = toReadinessResponse(readiness);
+  return readiness.ready ? c.json(body, 200) : c.json(body, 503);
 };

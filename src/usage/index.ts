@@ -1,5 +1,5 @@
 import { createRouter } from '../http/create-router.ts';
-import { usageHandler } from './usage.handlers.ts';
-import { usage } from './usage.routes.ts';
+import { getUsageHandler } from './usage.handlers.ts';
+import { getUsageRoute } from './usage.routes.ts';
 
-export const usageRouter = createRouter().openapi(usage, usageHandler);
+export const usageRouter = createRouter().openapi(getUsageRoute, getUsageHandler);

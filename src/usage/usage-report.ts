@@ -45,7 +45,7 @@ const totals = (row: Row): UsageTotals => ({
 });
 
 /** The days a report covers: `to` defaults to today (UTC), `from` to 29 days before it. */
-export function reportPeriod(now: Date, from?: string, to?: string): { from: string; to: string } {
+function reportPeriod(now: Date, from?: string, to?: string): { from: string; to: string } {
   const end = to ?? isoDay(now);
   const start = from ?? isoDay(new Date(Date.parse(end) - 29 * DAY_MS));
   const days = (Date.parse(end) - Date.parse(start)) / DAY_MS + 1;

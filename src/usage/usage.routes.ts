@@ -4,6 +4,7 @@ import { authErrorResponses, problemResponses } from '../http/openapi.ts';
 
 const day = z.iso.date().openapi({ example: '2026-11-25' });
 
+// The totals every part of the report carries: for the whole period, a day, or a model.
 const totals = {
   requests: z.number().int().openapi({ description: 'Distinct API requests that called a model' }),
   calls: z.number().int().openapi({ description: 'Model calls (a repaired /analyze makes several)' }),
@@ -12,31 +13,36 @@ const totals = {
   cost_usd: z.number(),
 };
 
-const usageReport = z
+const usageQuerySchema = z.object({
+  from: day.optional().openapi({ description: 'First day (UTC); default 29 days before `to`' }),
+  to: day.optional().openapi({ description: 'Last day (UTC), inclusive; default today' }),
+});
+
+export const usageTotalsSchema = z.object(totals);
+
+export const usageReportResponseSchema = z
   .object({
     user_id: z.string(),
     from: day,
     to: day,
-    totals: z.object(totals),
+    totals: usageTotalsSchema,
     by_day: z.array(z.object({ day, ...totals })),
     by_model: z.array(z.object({ provider: z.string(), model: z.string(), ...totals })),
   })
   .openapi('UsageReport');
 
-export const usage = createRoute({
+export const getUsageRoute = createRoute({
   method: 'get',
   path: '/usage',
   tags: ['usage'],
   summary: "The caller's model usage and cost, by UTC day and by model",
   ...guarded({ routeClass: 'read' }),
-  request: {
-    query: z.object({
-      from: day.optional().openapi({ description: 'First day (UTC); default 29 days before `to`' }),
-      to: day.optional().openapi({ description: 'Last day (UTC), inclusive; default today' }),
-    }),
-  },
+  request: { query: usageQuerySchema },
   responses: {
-    200: { description: 'Usage report', content: { 'application/json': { schema: usageReport } } },
+    200: {
+      description: 'Usage report',
+      content: { 'application/json': { schema: usageReportResponseSchema } },
+    },
     ...authErrorResponses,
     429: problemResponses[429],
   },

@@ -1,14 +1,13 @@
-import type { Deps } from '../../src/deps.ts';
 import type { IdempotencyStore } from '../../src/guards/idempotency/idempotency-store.ts';
 import type { RateLimiter } from '../../src/guards/rate-limit/rate-limiter.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import type { TestApp, TestAppOptions } from '../helpers/test-app.ts';
 
 /** What a backend gives the shared contract suites. Cases use fresh keys, so they never share state. */
 export interface GuardHarness {
   rateLimiter(): RateLimiter;
   idempotency(): IdempotencyStore;
   /** The real app with both guards on this backend. */
-  app(options: { env?: Record<string, string>; override?: Partial<Deps> }): TestApp | Promise<TestApp>;
+  app(options: Pick<TestAppOptions, 'env' | 'llm' | 'override'>): TestApp | Promise<TestApp>;
 }
 
 const HOUR = 3_600_000;

@@ -20,10 +20,10 @@ const idempotency = createMemoryIdempotencyStore();
 const harness = (): GuardHarness => ({
   rateLimiter: () => rateLimiter,
   idempotency: () => idempotency,
-  app: ({ env, override }) =>
+  app: ({ env, ...options }) =>
     createTestApp(database, {
       env: { RATE_LIMIT_BACKEND: 'memory', IDEMPOTENCY_BACKEND: 'memory', ...env },
-      override,
+      ...options,
     }),
 });
 

@@ -18,10 +18,10 @@ describe.each(databaseKinds)('guards on %s', (kind) => {
   const harness = (): GuardHarness => ({
     rateLimiter: () => createPostgresRateLimiter(database.db),
     idempotency: () => createPostgresIdempotencyStore(database.db),
-    app: ({ env, override }) =>
+    app: ({ env, ...options }) =>
       createTestApp(database, {
         env: { RATE_LIMIT_BACKEND: 'postgres', IDEMPOTENCY_BACKEND: 'postgres', ...env },
-        override,
+        ...options,
       }),
   });
 

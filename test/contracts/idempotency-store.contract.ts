@@ -113,7 +113,8 @@ export function describeIdempotencyContract(backend: string, harness: () => Guar
         const clock = { now: contractEpoch() };
         const app = await harness().app({
           env,
-          override: { llm: probe.llm, now: () => new Date(clock.now) },
+          llm: probe.llm,
+          override: { now: () => new Date(clock.now) },
         });
         probe.mount(app.app);
         return { app, probe, clock, user: freshKey('user') };

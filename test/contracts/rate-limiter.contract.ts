@@ -85,7 +85,8 @@ export function describeRateLimiterContract(backend: string, harness: () => Guar
         const now = new Date(contractEpoch());
         const app = await harness().app({
           env: { RATE_LIMIT_POLICIES: policies },
-          override: { llm: probe.llm, now: () => now },
+          llm: probe.llm,
+          override: { now: () => now },
         });
         probe.mount(app.app);
         return { app, user: freshKey('user') };

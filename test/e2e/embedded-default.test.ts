@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getMeRoute } from '../../src/auth/me.routes.ts';
+import { getReadinessRoute } from '../../src/system/system.routes.ts';
+import { readBody } from '../helpers/json-request.ts';
 import { type ServerProcess, startServer } from './server-process.ts';
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,22 +29,23 @@ describe('npm start (embedded default) as a real process', () => {
   });
 
   it('serves /health and /ready over HTTP', async () => {
-    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
-    const ready = await fetch(`${server.baseUrl}/ready`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready' });
+    expect((await server.request('/health')).status).toBe(200);
+    expect(await readBody(await server.request('/ready'), getReadinessRoute, 200)).toMatchObject({
+      status: 'ready',
+    });
   });
 
   it('accepts the printed token on /me and refuses a missing one with problem+json', async () => {
-    const ok = await fetch(`${server.baseUrl}/me`, { headers: { Authorization: `Bearer ${token}` } });
-    expect(await ok.json()).toEqual({ id: 'admin', role: 'admin', plan: 'free' });
-    const denied = await fetch(`${server.baseUrl}/me`);
+    // The server made up its own secret and printed a token signed with it.
+    const ok = await server.request('/me', { headers: { Authorization: `Bearer ${token}` } });
+    expect(await readBody(ok, getMeRoute, 200)).toEqual({ id: 'admin', role: 'admin', plan: 'free' });
+    const denied = await server.request('/me');
     expect(denied.status).toBe(401);
     expect(denied.headers.get('content-type')).toContain('application/problem+json');
   });
 
   it('logs one JSON line per request without the token', async () => {
-    await fetch(`${server.baseUrl}/health`, { headers: { 'X-Request-Id': 'e2e-log-check' } });
+    await server.request('/health', { headers: { 'X-Request-Id': 'e2e-log-check' } });
     await new Promise((r) => setTimeout(r, 100));
     const line = server.stdout.map((l) => JSON.parse(l)).find((l) => l.request_id === 'e2e-log-check');
     expect(line).toMatchObject({ msg: 'request', route: '/health', status: 200 });

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { mintToken } from '../../src/auth/mint-token.ts';
 import { rowsOf } from '../../src/db/rows.ts';
-import { TEST_JWT_SECRET } from '../helpers/test-app.ts';
+import { analyzeTextRoute } from '../../src/gateway/analyze/analyze.routes.ts';
+import { postJson, readBody } from '../helpers/json-request.ts';
 import { type ServerProcess, useServersOnSharedPostgres } from './server-process.ts';
 
 // Two `npm start` processes on one PostgreSQL, as behind a load balancer: with DATABASE_URL
@@ -10,16 +10,15 @@ import { type ServerProcess, useServersOnSharedPostgres } from './server-process
 describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one PostgreSQL', () => {
   const shared = useServersOnSharedPostgres({ RATE_LIMIT_POLICIES: 'model:12/1d' });
 
-  const analyze = async (server: ServerProcess, sub: string, key?: string) =>
-    fetch(`${server.baseUrl}/analyze`, {
-      method: 'POST',
-      headers: {
-        Authorization: `Bearer ${await mintToken({ secret: TEST_JWT_SECRET, sub, role: 'user' })}`,
-        'Content-Type': 'application/json',
-        ...(key ? { 'Idempotency-Key': key } : {}),
-      },
-      body: JSON.stringify({ text: 'Both instances answer from one shared state.' }),
-    });
+  const analyze = (server: ServerProcess, sub: string, key?: string) =>
+    server.as(
+      sub,
+      '/analyze',
+      postJson(
+        { text: 'Both instances answer from one shared state.' },
+        key ? { 'Idempotency-Key': key } : {},
+      ),
+    );
 
   it('enforce one rate limit across both', async () => {
     const responses = await Promise.all(
@@ -35,11 +34,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes sharing one 
     );
     expect(responses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     const original = responses.find((r) => r.status === 200 && !r.headers.has('Idempotent-Replayed'))!;
-    const body = (await original.json()) as { attempts: number };
+    const body = await readBody(original, analyzeTextRoute, 200);
     for (const server of shared.servers) {
       const replay = await analyze(server, 'nina', 'e2e-shared-key');
       expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
-      expect(await replay.json()).toEqual(body);
+      expect(await readBody(replay, analyzeTextRoute, 200)).toEqual(body);
     }
     // Usage is written in batches off the request path: wait for the one execution's events.
     await expect

@@ -1,36 +1,25 @@
-import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../src/auth/mint-token.ts';
 import { rowsOf } from '../../src/db/rows.ts';
-import { PG_DOC_FIXTURES } from '../helpers/rag.ts';
-import { TEST_JWT_SECRET } from '../helpers/test-app.ts';
+import { getDocumentRoute, uploadDocumentRoute } from '../../src/rag/documents/documents.routes.ts';
+import { searchRoute } from '../../src/rag/search/search.routes.ts';
+import { postJson, readBody } from '../helpers/json-request.ts';
+import { filePost, PG_DOC_FIXTURES, pgDoc } from '../helpers/rag.ts';
+import { TEST_JWT_SECRET } from '../helpers/test-secret.ts';
 import { type ServerProcess, startServer, useServersOnSharedPostgres } from './server-process.ts';
 
-const auth = async (sub: string) => ({
-  Authorization: `Bearer ${await mintToken({ secret: TEST_JWT_SECRET, sub, role: 'user' })}`,
-});
-
 async function upload(server: ServerProcess, sub: string, name: string) {
-  const form = new FormData();
-  const html = readFileSync(new URL(`../fixtures/pg-docs/${name}`, import.meta.url), 'utf8');
-  form.set('file', new File([html], name));
-  const res = await fetch(`${server.baseUrl}/documents`, {
-    method: 'POST',
-    headers: await auth(sub),
-    body: form,
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { document_id: string }).document_id;
+  const res = await server.as(sub, '/documents', filePost(name, pgDoc(name)));
+  return (await readBody(res, uploadDocumentRoute, 202)).document_id;
 }
 
 async function waitUntilReady(server: ServerProcess, sub: string, ids: string[]) {
   for (let i = 0; i < 300; i++) {
     const statuses = await Promise.all(
-      ids.map(async (id) => {
-        const res = await fetch(`${server.baseUrl}/documents/${id}`, { headers: await auth(sub) });
-        return ((await res.json()) as { status: string }).status;
-      }),
+      ids.map(
+        async (id) =>
+          (await readBody(await server.as(sub, `/documents/${id}`), getDocumentRoute, 200)).status,
+      ),
     );
     if (statuses.every((s) => s === 'ready')) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -57,12 +46,12 @@ describe('ingestion by the server process on the embedded default', () => {
       await upload(server, 'erin', 'indexes-unique.html'),
     ];
     await waitUntilReady(server, 'erin', ids);
-    const res = await fetch(`${server.baseUrl}/search`, {
-      method: 'POST',
-      headers: { ...(await auth('erin')), 'Content-Type': 'application/json' },
-      body: JSON.stringify({ query: 'truncate restart identity', mode: 'hybrid', top_k: 3 }),
-    });
-    const page = (await res.json()) as { results: { document_title: string }[] };
+    const res = await server.as(
+      'erin',
+      '/search',
+      postJson({ query: 'truncate restart identity', mode: 'hybrid', top_k: 3 }),
+    );
+    const page = await readBody(res, searchRoute, 200);
     expect(page.results[0]?.document_title).toBe('TRUNCATE');
   });
 

@@ -3,16 +3,32 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { mintToken } from '../../src/auth/mint-token.ts';
+import type { Role } from '../../src/auth/principal.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import { routers } from '../../src/routes.ts';
 import { openTestDatabase } from '../helpers/databases.ts';
+import { createResponseChecker } from '../helpers/response-schemas.ts';
 import { TEST_JWT_SECRET } from '../helpers/test-secret.ts';
 
 export interface ServerProcess {
   baseUrl: string;
   stdout: string[];
   stderr: () => string;
+  /**
+   * Sends a request over HTTP; the response is checked against the OpenAPI contract of the
+   * route that answered it (test/helpers/response-schemas.ts).
+   */
+  request(path: string, init?: RequestInit): Promise<Response>;
+  /** `request` with a bearer token for `sub`, signed with TEST_JWT_SECRET (start the server with it). */
+  as(sub: string, path: string, init?: RequestInit & { role?: Role }): Promise<Response>;
   stop(): Promise<number | null>;
 }
+
+// The routers the server mounts, read in this process.
+const checkResponse = createResponseChecker(() =>
+  routers.flatMap((router) => router.openAPIRegistry.definitions),
+);
 
 /** Starts `node src/node/main.ts` as a real process on a free port and waits for its "listening" line. */
 export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
@@ -56,10 +72,24 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ser
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const request = async (path: string, init?: RequestInit) => {
+    const req = new Request(`${baseUrl}${path}`, init);
+    const response = await fetch(req);
+    await checkResponse(req, response);
+    return response;
+  };
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl,
     stdout,
     stderr: () => stderr,
+    request,
+    async as(sub, path, init = {}) {
+      const { role = 'user', ...rest } = init;
+      const headers = new Headers(rest.headers);
+      headers.set('Authorization', `Bearer ${await mintToken({ secret: TEST_JWT_SECRET, sub, role })}`);
+      return request(path, { ...rest, headers });
+    },
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What the fake answers to one request. Scripted replies are consumed in order, then `defaultReply` applies. */
-export type FakeReply =
+type FakeReply =
   | {
       kind: 'chat';
       content?: string | null;
@@ -20,7 +20,7 @@ export type FakeReply =
   /** Never answers (until the server closes). */
   | { kind: 'hang' };
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
@@ -33,6 +33,8 @@ export interface FakeOpenAiServer {
   requests: RecordedRequest[];
   /** Queues replies for the next POST requests, in order. */
   script(...replies: FakeReply[]): void;
+  /** Forgets recorded requests and replies scripted but not used (useTestApp calls it before each test). */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -256,6 +258,10 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...replies) => queue.push(...replies),
+    reset() {
+      requests.length = 0;
+      queue.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

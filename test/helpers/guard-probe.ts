@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import type { App } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/load-config.ts';
 import { AppError } from '../../src/errors.ts';
 import { guarded } from '../../src/guards/guarded.middleware.ts';
-import { createLlmClient } from '../../src/llm/create-llm-client.ts';
+import { authErrorResponses, problemResponses } from '../../src/http/openapi.ts';
 import type { LlmClient } from '../../src/llm/llm-client.ts';
+import { createLocalClient } from '../../src/llm/local/local-client.ts';
 
 const probeBody = z.object({ text: z.string(), stream: z.boolean().optional() });
 const probeReply = z.object({ answer: z.string(), call: z.number() });
@@ -17,14 +17,26 @@ const probeWork = (path: string) =>
     path,
     ...guarded({ routeClass: 'model', idempotent: true }),
     request: { body: { ...json(probeBody), required: true } },
-    responses: { 201: { description: 'Done', ...json(probeReply) } },
+    responses: {
+      200: {
+        description: 'Done, as Server-Sent Events (stream: true)',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      201: { description: 'Done', ...json(probeReply) },
+      ...authErrorResponses,
+      ...problemResponses,
+    },
   });
 
 const probeRead = createRoute({
   method: 'get',
   path: '/test/probe',
   ...guarded({ routeClass: 'read' }),
-  responses: { 200: { description: 'Read', ...json(z.object({ ok: z.boolean() })) } },
+  responses: {
+    200: { description: 'Read', ...json(z.object({ ok: z.boolean() })) },
+    ...authErrorResponses,
+    ...problemResponses,
+  },
 });
 
 /**
@@ -34,7 +46,7 @@ const probeRead = createRoute({
  * make the next ones fail with a chosen status.
  */
 export interface GuardProbe {
-  /** Wraps the real local model client, counting every call. */
+  /** The local provider, counting every call: give it to the app as `llm`, so it is still accounted. */
   llm: LlmClient;
   /** Model calls made so far: the upstream work a replay must never repeat. */
   modelCalls(): number;
@@ -68,7 +80,7 @@ export function countModelCalls(inner: LlmClient): { llm: LlmClient; calls(): nu
 }
 
 export function createGuardProbe(): GuardProbe {
-  const counted = countModelCalls(createLlmClient(loadConfig({ LLM_PROVIDER: 'local' })));
+  const counted = countModelCalls(createLocalClient({ embeddingDimensions: 384 }));
   let gate: { entered: () => void; released: Promise<void> } | undefined;
   const failures: number[] = [];
 

@@ -4,6 +4,7 @@ import type { LlmClient } from '../../src/llm/llm-client.ts';
 import { hashEmbed } from '../../src/llm/local/hash-embedder.ts';
 import { createLocalClient } from '../../src/llm/local/local-client.ts';
 import { drainJobs } from '../../src/queue/drain-jobs.ts';
+import { postJson } from './json-request.ts';
 import type { TestApp } from './test-app.ts';
 
 export const PG_DOC_FIXTURES = [
@@ -21,12 +22,6 @@ export const pgDoc = (name: string) =>
 /** Runs every queued job now, retries and deferrals included. */
 export const drain = (t: TestApp) => drainJobs(t.deps, jobHandlers, { horizonMs: 24 * 3_600_000 });
 
-export const jsonPost = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: 'POST',
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
-
 /** A multipart upload of one file, with optional extra form fields. */
 export function filePost(
   name: string,
@@ -40,7 +35,7 @@ export function filePost(
 }
 
 export const uploadText = (t: TestApp, sub: string, body: Record<string, unknown>) =>
-  t.as(sub, '/documents', jsonPost({ mime_type: 'text/markdown', ...body }));
+  t.as(sub, '/documents', postJson({ mime_type: 'text/markdown', ...body }));
 
 /** The local provider whose embeddings fail `failures` times before working (an upstream outage). */
 export function flakyEmbeddings(failures: number): LlmClient & { calls: () => number } {

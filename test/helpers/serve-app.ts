@@ -2,18 +2,35 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { TestApp } from './test-app.ts';
 
-/** Serves a test app over real HTTP on a free port, for clients that need a URL (the openai SDK). */
+/**
+ * Serves a test app over real HTTP on a free port, for clients that need a URL (the openai SDK).
+ * Responses are checked like `t.request`'s; one that breaks its route's contract is answered
+ * with a 500 naming the mismatch, and `close()` throws it, so the test file fails.
+ */
 export async function serveApp(t: TestApp): Promise<{ url: string; close(): Promise<void> }> {
+  const mismatches: unknown[] = [];
+  const fetch = async (request: Request) => {
+    const response = await t.app.fetch(request);
+    try {
+      await t.checkResponse(request, response);
+      return response;
+    } catch (error) {
+      mismatches.push(error);
+      return new Response(String(error), { status: 500 });
+    }
+  };
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      if (mismatches.length > 0) throw new Error(mismatches.map(String).join('\n\n'));
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
@@ -8,13 +8,18 @@ import type { Deps } from '../../src/deps.ts';
 import { createGuards } from '../../src/guards/guards.ts';
 import { memoryGuardBackend } from '../../src/guards/memory/memory-guards.ts';
 import { postgresGuardBackend } from '../../src/guards/postgres/postgres-guards.ts';
+import { PROBLEM_CONTENT_TYPE, type Problem, problemSchema } from '../../src/http/problem.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
-
+import { type FakeOpenAiOptions, type FakeOpenAiServer, startFakeOpenAi } from './fake-openai-server.ts';
+import { openAiEnv } from './openai-env.ts';
+import { createResponseChecker } from './response-schemas.ts';
 import { TEST_JWT_SECRET } from './test-secret.ts';
 
+// Until every test imports it from json-request.ts.
+export { readJson } from './json-request.ts';
 export { TEST_JWT_SECRET };
 
 // Limits no test reaches by accident; the guards' own tests set RATE_LIMIT_POLICIES themselves.
@@ -25,18 +30,36 @@ export interface TestApp {
   app: ReturnType<typeof createApp>;
   deps: Deps;
   logs: Record<string, unknown>[];
-  /** Sends a request through the app in-process (no socket). */
+  /**
+   * Sends a request through the app in-process (no socket). The response is checked against
+   * the OpenAPI contract of the route that answered it (test/helpers/response-schemas.ts).
+   */
   request(path: string, init?: RequestInit): Promise<Response>;
   token(sub: string, role?: Role): Promise<string>;
-  /** Sends a request with a bearer token for `sub`. */
+  /** Sends a request with a bearer token for `sub`, checked like `request`. */
   as(sub: string, path: string, init?: RequestInit & { role?: Role }): Promise<Response>;
+  /** The check `request` applies, for responses that reach the test another way (serveApp). */
+  checkResponse(request: Request, response: Response): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /**
+   * The model provider. It goes to `buildDeps({ llm })`, so the app still wraps it with timeouts,
+   * retries, the breaker and usage accounting, as in production.
+   */
+  llm?: NonNullable<Parameters<typeof buildDeps>[0]['llm']>;
+  /** Replaces other deps outright (guards, clock, client address). */
+  override?: Partial<Omit<Deps, 'llm'>>;
+  /**
+   * Path prefixes of routes the test mounts itself outside the OpenAPI registry, or with contracts
+   * left incomplete on purpose: the only responses not checked against a schema.
+   */
+  testOnlyRoutes?: readonly string[];
 }
 
 /** Builds the real app over a test database, with a known JWT secret and captured JSON logs. */
-export function createTestApp(
-  database: DatabaseHandle,
-  options: { env?: Record<string, string>; override?: Partial<Deps> } = {},
-): TestApp {
+export function createTestApp(database: Pick<DatabaseHandle, 'db'>, options: TestAppOptions = {}): TestApp {
   const config = loadConfig({
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'debug',
@@ -61,11 +84,24 @@ export function createTestApp(
       'memory',
     );
   const deps: Deps = {
-    ...completeDeps(buildDeps({ config, logger, guards: testGuards() }), database.db, usage),
+    ...completeDeps(
+      buildDeps({ config, logger, guards: testGuards(), llm: options.llm }),
+      database.db,
+      usage,
+    ),
     ...options.override,
   };
   const app = createApp(() => deps);
-  const request = async (path: string, init?: RequestInit) => app.request(path, init);
+  // The app's own registry, so routes a test mounts with app.openapi() are checked too.
+  const checkResponse = createResponseChecker(() => app.openAPIRegistry.definitions, {
+    testOnlyRoutes: options.testOnlyRoutes,
+  });
+  const request = async (path: string, init?: RequestInit) => {
+    const req = new Request(new URL(path, 'http://localhost'), init);
+    const response = await app.request(req);
+    await checkResponse(req, response);
+    return response;
+  };
   const token = (sub: string, role: Role = 'user') =>
     mintToken({
       secret: TEST_JWT_SECRET,
@@ -79,6 +115,7 @@ export function createTestApp(
     deps,
     logs,
     request,
+    checkResponse,
     token,
     async as(sub, path, init = {}) {
       const { role, ...rest } = init;
@@ -89,44 +126,60 @@ export function createTestApp(
   };
 }
 
-/** Asserts an RFC 9457 body and returns it. */
-export async function expectProblem(response: Response, status: number) {
+/** Asserts an RFC 9457 body with this status and returns it, parsed by the problem schema. */
+export async function expectProblem(response: Response, status: number): Promise<Problem> {
   const text = await response.text();
   if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
-  if (!response.headers.get('content-type')?.startsWith('application/problem+json')) {
+  if (!response.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
     throw new Error(`expected problem+json, got ${response.headers.get('content-type')}: ${text}`);
   }
-  const body = JSON.parse(text) as {
-    type: string;
-    title: string;
-    status: number;
-    detail: string;
-    request_id: string;
-    errors?: { pointer: string; detail: string }[];
-  };
+  const body = problemSchema.parse(JSON.parse(text));
   if (body.status !== status || !body.type || !body.title || !body.request_id) {
     throw new Error(`incomplete problem body: ${text}`);
   }
   return body;
 }
 
-/** A response body for assertions; tests index into it freely. */
-// biome-ignore lint/suspicious/noExplicitAny: test assertions walk arbitrary JSON
-export const readJson = (response: Response): Promise<any> => response.json();
+interface UseTestAppOptions extends TestAppOptions {
+  /**
+   * Start the scripted fake OpenAI server (test/helpers/fake-openai-server.ts) before the app and
+   * point the app at it (openAiEnv; `env` still overrides). Its recorded requests and unused
+   * script are cleared before each test.
+   */
+  openai?: true | FakeOpenAiOptions;
+}
+
+type UsedTestApp<O extends UseTestAppOptions> = TestApp & {
+  database: DatabaseHandle;
+} & (O['openai'] extends true | FakeOpenAiOptions ? { openai: FakeOpenAiServer } : unknown);
 
 /**
  * Opens a fresh database and app for the enclosing describe block and closes them after it.
  * The returned object is filled in beforeAll, so read it inside tests only.
+ *
+ * Every test in the block shares this one database (and app), so each test uses its own user:
+ * a distinct `sub` per test (`t.as('search-cursor-alice', ...)`). Everything the API stores is
+ * scoped to the caller, so one test's rows stay invisible to another's and tests pass alone, in
+ * any order, or concurrently. Admin routes act on the whole database (index versions, dead
+ * jobs): a test that changes them gets a describe block of its own, and tests that read them
+ * assert on the ids they created, never on totals.
  */
-export function useTestApp(
+export function useTestApp<const O extends UseTestAppOptions = UseTestAppOptions>(
   kind: DatabaseKind,
-  options: Parameters<typeof createTestApp>[1] = {},
-): TestApp & { database: DatabaseHandle } {
-  const context = {} as TestApp & { database: DatabaseHandle };
+  options: O = {} as O,
+): UsedTestApp<O> {
+  const context = {} as TestApp & { database: DatabaseHandle; openai?: FakeOpenAiServer };
   beforeAll(async () => {
+    const { openai, ...appOptions } = options;
+    const fake = openai ? await startFakeOpenAi(openai === true ? {} : openai) : undefined;
+    const env = fake ? { ...openAiEnv(fake.url), ...appOptions.env } : appOptions.env;
     const database = await openTestDatabase(kind);
-    Object.assign(context, createTestApp(database, options), { database });
+    Object.assign(context, createTestApp(database, { ...appOptions, env }), { database, openai: fake });
   });
-  afterAll(() => context.database?.close());
-  return context;
+  if (options.openai) beforeEach(() => context.openai?.reset());
+  afterAll(async () => {
+    await context.openai?.close();
+    await context.database?.close();
+  });
+  return context as UsedTestApp<O>;
 }

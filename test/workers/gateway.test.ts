@@ -1,36 +1,20 @@
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import worker from '../../workers/api.ts';
-import type { Env } from '../../workers/env.ts';
-import { workerToken } from './worker-token.ts';
-
-/**
- * Calls the Worker's fetch handler with its own execution context and waits for the work it
- * handed to waitUntil (usage events), so requests never overlap on the test database.
- */
-async function call(sub: string | undefined, path: string, body?: unknown) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (sub) headers.authorization = `Bearer ${await workerToken(sub)}`;
-  const request = new Request<unknown, IncomingRequestCfProperties>(`http://cairn.test${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request, env as unknown as Env, ctx);
-  const text = await response.text();
-  await waitOnExecutionContext(ctx);
-  return new Response(text, response);
-}
+import { analyzeTextRoute } from '../../src/gateway/analyze/analyze.routes.ts';
+import { createChatCompletionRoute } from '../../src/gateway/v1/chat-completions.routes.ts';
+import { createEmbeddingsRoute } from '../../src/gateway/v1/embeddings.routes.ts';
+import { listModelsRoute } from '../../src/gateway/v1/models.routes.ts';
+import { getUsageRoute } from '../../src/usage/usage.routes.ts';
+import { readBody } from '../helpers/json-request.ts';
+import { as, call, postJson } from './worker-client.ts';
 
 describe('the gateway inside workerd (local provider)', () => {
   it('analyses a text into the validated default schema, with cost headers', async () => {
-    const res = await call('wendy', '/analyze', {
-      text: 'Acme Corp opened an office in Paris. The team is thrilled and proud.',
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { result: Record<string, unknown>; model: string; attempts: number };
+    const res = await as(
+      'wendy',
+      '/analyze',
+      postJson({ text: 'Acme Corp opened an office in Paris. The team is thrilled and proud.' }),
+    );
+    const body = await readBody(res, analyzeTextRoute, 200);
     expect(body).toMatchObject({
       model: 'local',
       attempts: 1,
@@ -46,13 +30,13 @@ describe('the gateway inside workerd (local provider)', () => {
       properties: { mood: { type: 'string', enum: ['up', 'down'] } },
       required: ['mood'],
     };
-    const ok = await call('wendy', '/analyze', { text: 'A wonderful, happy day.', schema });
-    expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { result: unknown }).result).toEqual({ mood: 'up' });
-    const bad = await call('wendy', '/analyze', {
-      text: 'x',
-      schema: { type: 'object', properties: { a: { type: 'strin' } } },
-    });
+    const ok = await as('wendy', '/analyze', postJson({ text: 'A wonderful, happy day.', schema }));
+    expect((await readBody(ok, analyzeTextRoute, 200)).result).toEqual({ mood: 'up' });
+    const bad = await as(
+      'wendy',
+      '/analyze',
+      postJson({ text: 'x', schema: { type: 'object', properties: { a: { type: 'strin' } } } }),
+    );
     expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
   });
@@ -62,18 +46,16 @@ describe('the gateway inside workerd (local provider)', () => {
       { role: 'system', content: 'Workers run cairn at the edge.' },
       { role: 'user', content: 'Where does cairn run?' },
     ];
-    const json = await call('wendy', '/v1/chat/completions', { model: 'gpt-4o-mini', messages });
-    expect(json.status).toBe(200);
-    const completion = (await json.json()) as { model: string; choices: { message: { content: string } }[] };
+    const json = await as('wendy', '/v1/chat/completions', postJson({ model: 'gpt-4o-mini', messages }));
+    const completion = await readBody(json, createChatCompletionRoute, 200);
     expect(completion.model).toBe('local');
     expect(completion.choices[0]?.message.content).toContain('edge');
 
-    const sse = await call('wendy', '/v1/chat/completions', {
-      model: 'gpt-4o-mini',
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
+    const sse = await as(
+      'wendy',
+      '/v1/chat/completions',
+      postJson({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } }),
+    );
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
     const text = await sse.text();
     expect(text).toContain('"object":"chat.completion.chunk"');
@@ -82,30 +64,30 @@ describe('the gateway inside workerd (local provider)', () => {
   });
 
   it('serves embeddings in base64 and lists models', async () => {
-    const res = await call('wendy', '/v1/embeddings', {
-      model: 'local',
-      input: ['a', 'b'],
-      encoding_format: 'base64',
-    });
-    const body = (await res.json()) as { data: { embedding: string }[] };
+    const res = await as(
+      'wendy',
+      '/v1/embeddings',
+      postJson({ model: 'local', input: ['a', 'b'], encoding_format: 'base64' }),
+    );
+    const body = await readBody(res, createEmbeddingsRoute, 200);
     expect(body.data).toHaveLength(2);
-    expect(atob(body.data[0]!.embedding).length).toBe(384 * 4);
-    const models = (await (await call('wendy', '/v1/models')).json()) as { data: { id: string }[] };
+    const [first] = body.data;
+    expect(typeof first?.embedding).toBe('string');
+    expect(atob(first!.embedding as string).length).toBe(384 * 4);
+    const models = await readBody(await as('wendy', '/v1/models'), listModelsRoute, 200);
     expect(models.data.map((m) => m.id)).toContain('local');
   });
 
   it('answers /v1 errors in OpenAI shape', async () => {
-    const res = await call(undefined, '/v1/chat/completions', { model: 'x', messages: [] });
+    const res = await call('/v1/chat/completions', postJson({ model: 'x', messages: [] }));
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { type: 'authentication_error' } });
   });
 
   it('stores usage through waitUntil and reports it on GET /usage', async () => {
-    const analysed = await call('xavier', '/analyze', { text: 'Counting my usage on the edge.' });
+    const analysed = await as('xavier', '/analyze', postJson({ text: 'Counting my usage on the edge.' }));
     expect(analysed.status).toBe(200);
-    const report = (await (await call('xavier', '/usage')).json()) as {
-      totals: { calls: number; tokens_in: number };
-    };
+    const report = await readBody(await as('xavier', '/usage'), getUsageRoute, 200);
     expect(report.totals.calls).toBe(1);
     expect(report.totals.tokens_in).toBeGreaterThan(0);
   });

@@ -23,6 +23,38 @@ declare module 'vitest' {
   }
 }
 
+// Frontend messages that end an extended-query cycle (Sync), or are a cycle of their own.
+const CYCLE_ENDS = new Set(['S', 'Q', 'X'].map((type) => type.charCodeAt(0)));
+
+/**
+ * PGlite is one session, and its socket server interleaves the protocol messages of all
+ * clients, so one connection's Parse can replace the unnamed statement another has yet to
+ * Bind ("bind message supplies 1 parameters, but prepared statement "" requires 0"). Reporting
+ * an open Parse..Sync cycle as a transaction makes the server finish that client's cycle first,
+ * as its own session would on PostgreSQL.
+ */
+function oneCycleAtATime(db: PGlite): PGlite {
+  let cycleOpen = false;
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'isInTransaction') return () => cycleOpen || target.isInTransaction();
+      if (property === 'execProtocolRawStream') {
+        return async (...args: Parameters<PGlite['execProtocolRawStream']>) => {
+          const type = args[0][0] ?? 0;
+          try {
+            return await target.execProtocolRawStream(...args);
+          } finally {
+            // The startup message has no type byte (it begins with its length).
+            if (type !== 0) cycleOpen = !CYCLE_ENDS.has(type);
+          }
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 /**
  * Gives the workerd tests a migrated PostgreSQL: a fresh database on TEST_DATABASE_URL when
  * set, else PGlite served over TCP so `npm test` needs no PostgreSQL installed.
@@ -37,8 +69,15 @@ export default async function setup(project: TestProject) {
   }
   const pglite = await PGlite.create({ extensions: { vector } });
   await migrate(drizzle(pglite), { migrationsFolder: MIGRATIONS_FOLDER });
-  // PGlite is one connection; the socket server queues clients up to this bound.
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: 0, maxConnections: 64 });
+  // PGlite is one session; the socket server queues the clients' messages. The bound is high:
+  // each request's connection stays open after its response (workers/request-database.ts never
+  // ends the client), so a run holds about 70 at its peak.
+  const server = new PGLiteSocketServer({
+    db: oneCycleAtATime(pglite),
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections: 1000,
+  });
   await server.start();
   project.provide('workersDatabaseUrl', `postgres://postgres@${server.getServerConn()}/postgres`);
   return async () => {

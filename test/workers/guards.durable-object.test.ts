@@ -1,15 +1,7 @@
-import {
-  createExecutionContext,
-  evictDurableObject,
-  runDurableObjectAlarm,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env as bindings } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createGuardMetrics } from '../../src/guards/guard-metrics.ts';
-import type { DatabaseHandle } from '../../src/node/open-database.ts';
-import worker from '../../workers/api.ts';
 import type { Env } from '../../workers/env.ts';
 import {
   createDurableObjectIdempotencyStore,
@@ -20,7 +12,7 @@ import { contractEpoch, freshKey, type GuardHarness } from '../contracts/guard-h
 import { describeIdempotencyContract } from '../contracts/idempotency-store.contract.ts';
 import { describeRateLimiterContract } from '../contracts/rate-limiter.contract.ts';
 import { createTestApp } from '../helpers/test-app.ts';
-import { workerToken } from './worker-token.ts';
+import { as, postJson } from './worker-client.ts';
 
 const env = bindings as unknown as Env & Required<Pick<Env, 'RATE_LIMITER' | 'IDEMPOTENCY'>>;
 
@@ -30,12 +22,15 @@ const harness = (): GuardHarness => {
   return {
     rateLimiter: () => rateLimiter,
     idempotency: () => idempotency,
-    app: ({ env: settings, override }) =>
-      // Only `db` is read from the handle; workerd opens a client per request context.
-      createTestApp({ db: requestDatabase(env) } as DatabaseHandle, {
-        env: settings,
-        override: { guards: { rateLimiter, idempotency, metrics: createGuardMetrics() }, ...override },
-      }),
+    app: ({ override, ...options }) =>
+      // workerd opens a database client per request context.
+      createTestApp(
+        { db: requestDatabase(env) },
+        {
+          ...options,
+          override: { guards: { rateLimiter, idempotency, metrics: createGuardMetrics() }, ...override },
+        },
+      ),
   };
 };
 
@@ -82,34 +77,21 @@ describe('Durable Object guard storage', () => {
 });
 
 describe('the guards in the deployed Worker (Durable Objects by default)', () => {
-  const analyze = async (sub: string, key: string) => {
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(
-      new Request<unknown, IncomingRequestCfProperties>('http://cairn.test/analyze', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${await workerToken(sub)}`,
-          'idempotency-key': key,
-        },
-        body: JSON.stringify({ text: 'The Worker keeps one key per Durable Object.' }),
-      }),
-      env,
-      ctx,
+  const analyze = (sub: string, key: string) =>
+    as(
+      sub,
+      '/analyze',
+      postJson({ text: 'The Worker keeps one key per Durable Object.' }, { 'idempotency-key': key }),
     );
-    const body = await res.text();
-    await waitOnExecutionContext(ctx);
-    return { res, body };
-  };
 
   it('rate-limits and replays POST /analyze', async () => {
     const sub = freshKey('worker-user');
     const first = await analyze(sub, 'worker-key-1');
-    expect(first.res.status).toBe(200);
-    expect(first.res.headers.get('RateLimit-Policy')).toMatch(/^"model-1s";q=\d+;w=1$/);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('RateLimit-Policy')).toMatch(/^"model-1s";q=\d+;w=1$/);
     const replay = await analyze(sub, 'worker-key-1');
-    expect(replay.res.headers.get('Idempotent-Replayed')).toBe('true');
-    expect(replay.body).toBe(first.body);
-    expect((await analyze(sub, 'not a key')).res.status).toBe(400);
+    expect(replay.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(await replay.text()).toBe(await first.text());
+    expect((await analyze(sub, 'not a key')).status).toBe(400);
   });
 });

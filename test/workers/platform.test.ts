@@ -1,38 +1,31 @@
-import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { workerToken } from './worker-token.ts';
-
-const worker = () => (exports as unknown as { default: Fetcher }).default;
-const call = (path: string, init?: RequestInit) => worker().fetch(`http://cairn.test${path}`, init);
+import { getMeRoute } from '../../src/auth/me.routes.ts';
+import { getHealthRoute, getReadinessRoute } from '../../src/system/system.routes.ts';
+import { readBody, readJson } from '../helpers/json-request.ts';
+import { as, call } from './worker-client.ts';
 
 describe('the app inside workerd', () => {
   it('answers /health', async () => {
-    const res = await call('/health');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await readBody(await call('/health'), getHealthRoute, 200)).toEqual({ status: 'ok' });
   });
 
   it('reports ready against PostgreSQL with migrations applied', async () => {
-    const res = await call('/ready');
-    const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
-    expect(body.checks.database?.status).toBe('ok');
-    expect(body.checks.migrations?.status).toBe('ok');
-    expect(res.status).toBe(200);
+    const body = await readBody(await call('/ready'), getReadinessRoute, 200);
+    expect(body.checks.database.status).toBe('ok');
+    expect(body.checks.migrations.status).toBe('ok');
   });
 
   it('serves the OpenAPI 3.1 document', async () => {
-    const res = await call('/openapi.json');
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = await readJson<{ openapi: string; paths: Record<string, unknown> }>(
+      await call('/openapi.json'),
+    );
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/me');
   });
 
   it('authenticates /me and rejects a missing token with problem+json', async () => {
-    const ok = await call('/me', {
-      headers: { Authorization: `Bearer ${await workerToken('wally', 'admin')}` },
-    });
-    expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ id: 'wally', role: 'admin' });
+    const ok = await as('wally', '/me', { role: 'admin' });
+    expect(await readBody(ok, getMeRoute, 200)).toMatchObject({ id: 'wally', role: 'admin' });
 
     const missing = await call('/me');
     expect(missing.status).toBe(401);

@@ -21,8 +21,6 @@ export const analysisSchema = z.strictObject({
   language: z.string().describe('ISO 639-1 code of the text\'s language, or "und" if undetermined.'),
 });
 
-export type Analysis = z.infer<typeof analysisSchema>;
-
 const { $schema: _dialect, ...generated } = z.toJSONSchema(analysisSchema, { io: 'output' });
 
 /** The default schema as JSON Schema, for the model's structured-output mode. */

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import { AppError, type FieldError, validationFailed } from '../../errors.ts';
-import type { CallMeta, ChatMessage, JsonSchema, LlmClient } from '../../llm/llm-client.ts';
+import type { AccountedLlm, CallMeta, ChatMessage, JsonSchema } from '../../llm/llm-client.ts';
 import { schemaProblems } from '../schema-limits.ts';
 import { analysisMessages, repairMessages } from './analysis-prompt.ts';
 import { analysisJsonSchema } from './analysis-schema.ts';
@@ -17,7 +17,8 @@ export interface AnalyzeInput {
 }
 
 export interface AnalyzeResult {
-  result: unknown;
+  /** The validated reply: a JSON object, as every accepted schema has an object at its root. */
+  result: Record<string, unknown>;
   model: string;
   usage: { tokensIn: number; tokensOut: number; costUsd: number };
   attempts: number;
@@ -25,7 +26,7 @@ export interface AnalyzeResult {
   upstreamMs: number;
 }
 
-type AnalyzeDeps = { llm: LlmClient; config: Config };
+type AnalyzeDeps = { llm: AccountedLlm; config: Config };
 
 function chooseSchema(config: Config, schema: Record<string, unknown> | undefined) {
   if (!schema) return { json: analysisJsonSchema, validate: validateAnalysis, strict: true };
@@ -69,16 +70,14 @@ export async function analyzeText(deps: AnalyzeDeps, input: AnalyzeInput): Promi
       signal: input.signal,
     });
     model = reply.model;
-    if (reply.accounting) {
-      usage.tokensIn += reply.accounting.usage.inputTokens;
-      usage.tokensOut += reply.accounting.usage.outputTokens;
-      usage.costUsd += reply.accounting.costUsd;
-      upstreamMs += reply.accounting.upstreamMs;
-    }
+    usage.tokensIn += reply.accounting.usage.inputTokens;
+    usage.tokensOut += reply.accounting.usage.outputTokens;
+    usage.costUsd += reply.accounting.costUsd;
+    upstreamMs += reply.accounting.upstreamMs;
     const parsed = parseReply(reply.content);
     errors = parsed.ok ? validate(parsed.value) : parsed.errors;
     if (parsed.ok && errors.length === 0)
-      return { result: parsed.value, model, usage, attempts: attempt, upstreamMs };
+      return { result: parsed.value as Record<string, unknown>, model, usage, attempts: attempt, upstreamMs };
     messages.push(...repairMessages(reply.content ?? '', errors));
   }
   throw new AppError({

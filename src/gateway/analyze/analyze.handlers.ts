@@ -1,9 +1,17 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import type { analyze } from './analyze.routes.ts';
-import { analyzeText } from './analyze-text.ts';
+import type { analyzeResponseSchema, analyzeTextRoute } from './analyze.routes.ts';
+import { type AnalyzeResult, analyzeText } from './analyze-text.ts';
 
-export const analyzeHandler: RouteHandler<typeof analyze, AuthedEnv> = async (c) => {
+const toAnalyzeResponse = (out: AnalyzeResult, requestId: string): z.input<typeof analyzeResponseSchema> => ({
+  result: out.result,
+  model: out.model,
+  usage: { tokens_in: out.usage.tokensIn, tokens_out: out.usage.tokensOut, cost_usd: out.usage.costUsd },
+  attempts: out.attempts,
+  request_id: requestId,
+});
+
+export const analyzeTextHandler: RouteHandler<typeof analyzeTextRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
   const requestId = c.get('requestId');
   const out = await analyzeText(c.get('deps'), {
@@ -14,14 +22,5 @@ export const analyzeHandler: RouteHandler<typeof analyze, AuthedEnv> = async (c)
     signal: c.req.raw.signal,
   });
   c.set('modelCall', { costUsd: out.usage.costUsd, upstreamMs: out.upstreamMs });
-  return c.json(
-    {
-      result: out.result as Record<string, unknown>,
-      model: out.model,
-      usage: { tokens_in: out.usage.tokensIn, tokens_out: out.usage.tokensOut, cost_usd: out.usage.costUsd },
-      attempts: out.attempts,
-      request_id: requestId,
-    },
-    200,
-  );
+  return c.json(toAnalyzeResponse(out, requestId), 200);
 };

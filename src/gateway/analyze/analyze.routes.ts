@@ -3,7 +3,7 @@ import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../http/problem.ts';
 
-const analyzeBody = z
+const analyzeRequestSchema = z
   .object({
     text: z
       .string()
@@ -23,7 +23,7 @@ const analyzeBody = z
   })
   .openapi('AnalyzeRequest');
 
-const analyzeResponse = z
+export const analyzeResponseSchema = z
   .object({
     result: z.record(z.string(), z.unknown()).openapi({ description: 'The validated JSON object.' }),
     model: z.string().openapi({ example: 'local' }),
@@ -37,17 +37,17 @@ const analyzeResponse = z
   })
   .openapi('AnalyzeResponse');
 
-export const analyze = createRoute({
+export const analyzeTextRoute = createRoute({
   method: 'post',
   path: '/analyze',
   tags: ['gateway'],
   summary: 'Analyse a text into validated JSON (default analysis or your JSON Schema)',
   ...guarded({ routeClass: 'model', idempotent: true }),
-  request: { body: { required: true, content: { 'application/json': { schema: analyzeBody } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: analyzeRequestSchema } } } },
   responses: {
     200: {
       description: 'The validated result; headers x-cairn-cost-usd and x-cairn-overhead-ms',
-      content: { 'application/json': { schema: analyzeResponse } },
+      content: { 'application/json': { schema: analyzeResponseSchema } },
     },
     ...authErrorResponses,
     409: problemResponses[409],

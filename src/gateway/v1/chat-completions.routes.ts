@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { openAiErrors } from './v1-errors.routes.ts';
+import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
 
 // The subset of OpenAI's wire format cairn accepts. Unknown fields are tolerated (clients send
 // many), but every field cairn forwards is checked.
 
-const modelName = z.string().min(1).max(200).openapi({ example: 'gpt-4o-mini' });
 const textPart = z.object({ type: z.literal('text'), text: z.string() });
 const content = z.union([z.string(), z.array(textPart).min(1)]).openapi({
   description: 'Text, or a list of text parts (images and audio are not supported).',
@@ -53,9 +52,9 @@ const responseFormat = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const chatCompletionBody = z
+export const chatCompletionRequestSchema = z
   .looseObject({
-    model: modelName,
+    model: modelNameSchema.openapi({ example: 'gpt-4o-mini' }),
     messages: z.array(message).min(1).max(1000),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
@@ -81,9 +80,8 @@ export const chatCompletionBody = z
   })
   .openapi('ChatCompletionRequest');
 
-export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
-
-const usage = z.object({
+/** OpenAI's usage object: on a completion, and on a stream's last chunk when asked for. */
+export const chatUsageSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
@@ -91,7 +89,7 @@ const usage = z.object({
   completion_tokens_details: z.object({ reasoning_tokens: z.number().int() }).optional(),
 });
 
-export const chatCompletion = z
+export const chatCompletionResponseSchema = z
   .object({
     id: z.string(),
     object: z.literal('chat.completion'),
@@ -110,25 +108,27 @@ export const chatCompletion = z
         logprobs: z.null(),
       }),
     ),
-    usage,
+    usage: chatUsageSchema,
   })
   .openapi('ChatCompletion');
 
-export const chatCompletions = createRoute({
+export const createChatCompletionRoute = createRoute({
   method: 'post',
   path: '/v1/chat/completions',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible chat completions (stream: true answers Server-Sent Events)',
   ...guarded({ routeClass: 'model', idempotent: true }),
-  request: { body: { required: true, content: { 'application/json': { schema: chatCompletionBody } } } },
+  request: {
+    body: { required: true, content: { 'application/json': { schema: chatCompletionRequestSchema } } },
+  },
   responses: {
     200: {
       description: 'A completion, or an SSE stream of chunks ending with [DONE]',
       content: {
-        'application/json': { schema: chatCompletion },
+        'application/json': { schema: chatCompletionResponseSchema },
         'text/event-stream': { schema: z.string() },
       },
     },
-    ...openAiErrors,
+    ...openAiErrorResponses,
   },
 });

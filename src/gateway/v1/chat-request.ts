@@ -1,8 +1,10 @@
-import type { Config } from '../../config/schema.ts';
+import type { z } from 'zod';
 import { validationFailed } from '../../errors.ts';
 import type { CallMeta, ChatMessage, ChatRequest, ResponseFormat } from '../../llm/llm-client.ts';
-import { schemaProblems } from '../schema-limits.ts';
-import type { ChatCompletionBody } from './chat-completions.routes.ts';
+import type { chatCompletionRequestSchema } from './chat-completions.routes.ts';
+import { RESPONSE_SCHEMA_POINTER } from './complete-chat.ts';
+
+type ChatCompletionBody = z.output<typeof chatCompletionRequestSchema>;
 
 type WireContent = string | { type: 'text'; text: string }[];
 
@@ -31,21 +33,14 @@ function toMessage(m: ChatCompletionBody['messages'][number]): ChatMessage {
   }
 }
 
-function toResponseFormat(body: ChatCompletionBody, config: Config): ResponseFormat | undefined {
+function toResponseFormat(body: ChatCompletionBody): ResponseFormat | undefined {
   const format = body.response_format;
   if (format?.type !== 'json_schema') return format;
-  const at = '/body/response_format/json_schema/schema';
   const schema = format.json_schema.schema;
   if (!schema)
     throw validationFailed('A json_schema response format needs a schema.', [
-      { pointer: at, detail: 'is required' },
+      { pointer: RESPONSE_SCHEMA_POINTER, detail: 'is required' },
     ]);
-  const problems = schemaProblems(
-    schema,
-    { maxBytes: config.ANALYZE_SCHEMA_MAX_BYTES, maxDepth: config.ANALYZE_SCHEMA_MAX_DEPTH },
-    at,
-  );
-  if (problems.length > 0) throw validationFailed('The response schema cannot be used.', problems, 422);
   return {
     type: 'json_schema',
     name: format.json_schema.name,
@@ -55,12 +50,7 @@ function toResponseFormat(body: ChatCompletionBody, config: Config): ResponseFor
 }
 
 /** An OpenAI chat-completions body as cairn's provider-neutral chat request. */
-export function toChatRequest(
-  body: ChatCompletionBody,
-  config: Config,
-  meta: CallMeta,
-  signal?: AbortSignal,
-): ChatRequest {
+export function toChatRequest(body: ChatCompletionBody, meta: CallMeta, signal?: AbortSignal): ChatRequest {
   const choice = body.tool_choice;
   const stop = body.stop ?? undefined;
   return {
@@ -73,7 +63,7 @@ export function toChatRequest(
     })),
     toolChoice:
       choice === undefined ? undefined : typeof choice === 'string' ? choice : { name: choice.function.name },
-    responseFormat: toResponseFormat(body, config),
+    responseFormat: toResponseFormat(body),
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
     stop: stop === undefined ? undefined : typeof stop === 'string' ? [stop] : stop,

@@ -1,12 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { openAiErrors } from './v1-errors.routes.ts';
+import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
 
-const modelName = z.string().min(1).max(200).openapi({ example: 'text-embedding-3-small' });
-
-export const embeddingsBody = z
+const embeddingsRequestSchema = z
   .looseObject({
-    model: modelName,
+    model: modelNameSchema.openapi({ example: 'text-embedding-3-small' }),
     input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]).openapi({
       description: 'A text or a list of texts (token arrays are not supported).',
     }),
@@ -16,9 +14,7 @@ export const embeddingsBody = z
   })
   .openapi('EmbeddingsRequest');
 
-export type EmbeddingsBody = z.infer<typeof embeddingsBody>;
-
-export const embeddingsList = z
+export const embeddingsResponseSchema = z
   .object({
     object: z.literal('list'),
     data: z.array(
@@ -33,15 +29,18 @@ export const embeddingsList = z
   })
   .openapi('EmbeddingsList');
 
-export const embeddings = createRoute({
+export const createEmbeddingsRoute = createRoute({
   method: 'post',
   path: '/v1/embeddings',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible embeddings (float or base64)',
   ...guarded({ routeClass: 'model', idempotent: true }),
-  request: { body: { required: true, content: { 'application/json': { schema: embeddingsBody } } } },
+  request: { body: { required: true, content: { 'application/json': { schema: embeddingsRequestSchema } } } },
   responses: {
-    200: { description: 'The embeddings', content: { 'application/json': { schema: embeddingsList } } },
-    ...openAiErrors,
+    200: {
+      description: 'The embeddings',
+      content: { 'application/json': { schema: embeddingsResponseSchema } },
+    },
+    ...openAiErrorResponses,
   },
 });

@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { openAiErrors } from './v1-errors.routes.ts';
+import { openAiErrorResponses } from './v1.schemas.ts';
 
-export const modelList = z
+export const modelListSchema = z
   .object({
     object: z.literal('list'),
     data: z.array(
@@ -16,14 +16,14 @@ export const modelList = z
   })
   .openapi('ModelList');
 
-export const models = createRoute({
+export const listModelsRoute = createRoute({
   method: 'get',
   path: '/v1/models',
   tags: ['openai-compatible'],
   summary: 'Models of the configured provider',
   ...guarded({ routeClass: 'read' }),
   responses: {
-    200: { description: 'The models', content: { 'application/json': { schema: modelList } } },
-    ...openAiErrors,
+    200: { description: 'The models', content: { 'application/json': { schema: modelListSchema } } },
+    ...openAiErrorResponses,
   },
 });

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { AppError } from '../../errors.ts';
+import type { openAiErrorSchema } from './v1.schemas.ts';
 
 // OpenAI's error `type` by status; its SDKs pick their exception class from the status alone.
 function errorType(status: number): string {
@@ -19,7 +21,7 @@ const paramOf = (pointer: string) =>
     .join('') || null;
 
 /** An AppError as OpenAI's error body: { error: { message, type, param, code } }. */
-export function openAiError(error: AppError) {
+export function openAiError(error: AppError): z.input<typeof openAiErrorSchema> {
   const fields = error.errors ?? [];
   const details = fields.map((f) => `${paramOf(f.pointer) ?? 'body'}: ${f.detail}`).join('; ');
   return {

@@ -1,5 +1,4 @@
 import { AppError } from '../../errors.ts';
-import type { ChatStreamEvent } from '../../llm/llm-client.ts';
 import { openAiError } from './openai-error-body.ts';
 
 const encoder = new TextEncoder();
@@ -12,12 +11,12 @@ const frame = (data: unknown) =>
  * `{"error": …}` event, which OpenAI's SDKs raise as an APIError; a client that hangs up cancels
  * the upstream call, which is still billed for what it streamed.
  */
-export function sseStream(
-  events: AsyncIterator<ChatStreamEvent>,
-  first: IteratorResult<ChatStreamEvent>,
-  encode: (event: ChatStreamEvent) => object[],
+export function sseStream<E>(
+  events: AsyncIterator<E>,
+  first: IteratorResult<E>,
+  encode: (event: E) => object[],
 ): ReadableStream<Uint8Array> {
-  let pending: IteratorResult<ChatStreamEvent> | undefined = first;
+  let pending: IteratorResult<E> | undefined = first;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
-import { unauthorized } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { requestFingerprint, scopedKey } from './idempotency-key.ts';
 import { claimKey, type IdempotentRequest, readKey, releaseKey, storeResponse } from './key-claim.ts';
@@ -13,7 +12,7 @@ import {
 } from './stored-response.ts';
 
 /**
- * Honours `Idempotency-Key` (DESIGN.md §2): the first response to a key is stored and
+ * Honours `Idempotency-Key` (docs/decisions/0002-guards.md): the first response to a key is stored and
  * replayed with `Idempotent-Replayed: true`; a different body is 422, a key still running
  * is 409 with Retry-After; 5xx and 429 release the key. Streamed responses (SSE, NDJSON)
  * are stored when the stream completes; a stream cut short releases the key.

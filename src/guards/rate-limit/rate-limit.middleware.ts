@@ -1,5 +1,4 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { unauthorized } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { quotaExceeded } from '../guard-errors.ts';
 import { countRequest } from './count-request.ts';

@@ -1,4 +1,4 @@
-export type EntityType = 'person' | 'organization' | 'location' | 'other';
+type EntityType = 'person' | 'organization' | 'location' | 'other';
 
 export interface Entity {
   name: string;

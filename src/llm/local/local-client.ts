@@ -5,8 +5,8 @@ import { valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
 import { selectToolCall } from './tool-selection.ts';
 
-export const LOCAL_MODEL = 'local';
-export const LOCAL_EMBEDDING_MODEL = 'local-hash-embedding';
+const LOCAL_MODEL = 'local';
+const LOCAL_EMBEDDING_MODEL = 'local-hash-embedding';
 
 const NO_ANSWER = 'The provided context does not contain the answer.';
 

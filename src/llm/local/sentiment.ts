@@ -1,6 +1,6 @@
 import { words } from './text-features.ts';
 
-export type SentimentLabel = 'positive' | 'neutral' | 'negative';
+type SentimentLabel = 'positive' | 'neutral' | 'negative';
 
 export interface Sentiment {
   label: SentimentLabel;

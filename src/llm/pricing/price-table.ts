@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.ts';
 import type { TokenUsage } from '../llm-client.ts';
 import { builtInPrices, type ModelPrice } from './prices.ts';
 
-export interface PricedCost {
+interface PricedCost {
   costUsd: number;
   /** False when the model has no price: the cost is 0 and the call is flagged. */
   priced: boolean;

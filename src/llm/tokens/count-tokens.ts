@@ -1,4 +1,4 @@
-import type { ChatMessage, ChatRequest, ToolCall } from '../llm-client.ts';
+import type { ChatMessage, ChatRequest, TokenUsage, ToolCall } from '../llm-client.ts';
 
 type Tokenizer = typeof import('gpt-tokenizer/encoding/cl100k_base');
 
@@ -48,10 +48,28 @@ export async function countPromptTokens(request: ChatRequest): Promise<number> {
   return total;
 }
 
+type CalledTool = Pick<ToolCall, 'name' | 'arguments'>;
+
 /** Estimated completion tokens of a reply: its text and any tool calls. */
-export async function countCompletionTokens(content: string | null, toolCalls: ToolCall[]): Promise<number> {
+export async function countCompletionTokens(
+  content: string | null,
+  toolCalls: CalledTool[],
+): Promise<number> {
   const { countTokens } = await load();
   let total = content ? countTokens(content, asText) : 0;
   for (const call of toolCalls) total += countTokens(`${call.name}${call.arguments}`, asText);
   return total;
+}
+
+/** A chat call's usage as cairn counts it, for a provider that reported none. */
+export async function countChatUsage(
+  request: ChatRequest,
+  content: string | null,
+  toolCalls: CalledTool[],
+): Promise<TokenUsage> {
+  const [inputTokens, outputTokens] = await Promise.all([
+    countPromptTokens(request),
+    countCompletionTokens(content, toolCalls),
+  ]);
+  return { inputTokens, outputTokens };
 }

@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
 
-const deadJobSchema = z
+export const deadJobSchema = z
   .object({
     id: z.uuid(),
     kind: z.string().openapi({ example: 'rag.ingest' }),
@@ -13,6 +14,10 @@ const deadJobSchema = z
     failed_at: z.string(),
   })
   .openapi('DeadJob');
+
+export const retriedJobSchema = z
+  .object({ id: z.uuid(), kind: z.string(), status: z.literal('queued') })
+  .openapi('RetriedJob');
 
 export const listDeadJobsRoute = createRoute({
   method: 'get',
@@ -49,9 +54,7 @@ export const retryJobRoute = createRoute({
       description: 'Queued again',
       content: {
         'application/json': {
-          schema: z
-            .object({ id: z.uuid(), kind: z.string(), status: z.literal('queued') })
-            .openapi('RetriedJob'),
+          schema: retriedJobSchema,
         },
       },
     },

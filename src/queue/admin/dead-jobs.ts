@@ -1,43 +1,55 @@
-import { z } from 'zod';
+import { and, eq } from 'drizzle-orm';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
+import { jobs } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, notFound } from '../../errors.ts';
-import { decodeCursor, encodeCursor } from '../../http/cursor.ts';
+import { keysetPage, type Page, type PageRequest } from '../../http/pagination.ts';
 import type { JobHandlers } from '../job-handler.ts';
-import { type DeadJob, listDeadJobs, reviveJob } from '../jobs-store.ts';
+import { reviveJob } from '../jobs-store.ts';
 
-const cursorSchema = z.object({ t: z.string(), i: z.uuid() });
-
-const deadJobView = (job: DeadJob) => ({
-  id: job.id,
-  kind: job.kind,
-  payload: job.payload,
-  attempts: job.attempts,
-  last_error: job.lastError,
-  created_at: job.createdAt.toISOString(),
-  failed_at: job.updatedAt.toISOString(),
-});
+/** A job that exhausted its attempts, kept for an admin to inspect and re-drive. */
+export interface DeadJob {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  /** When its last attempt failed: a dead job is not updated after that. */
+  failedAt: Date;
+}
 
 /** The dead-letter store, most recently failed first. */
-export async function listDeadLetters(
-  deps: Pick<Deps, 'db'>,
-  input: { limit: number; cursor?: string | undefined },
-) {
-  const after = input.cursor ? decodeCursor(input.cursor, cursorSchema, '/query/cursor') : undefined;
-  const rows = await listDeadJobs(deps.db, {
-    limit: input.limit + 1,
-    after: after && { key: after.t, id: after.i },
-  });
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(deadJobView),
-    next_cursor: rows.length > input.limit && last ? encodeCursor({ t: last.key, i: last.id }) : null,
-  };
+export async function listDeadJobs(deps: Pick<Deps, 'db'>, input: PageRequest): Promise<Page<DeadJob>> {
+  return keysetPage(
+    input,
+    { timestamp: jobs.updatedAt, id: jobs.id },
+    (keyset) =>
+      deps.db
+        .select({
+          id: jobs.id,
+          kind: jobs.kind,
+          payload: jobs.payload,
+          attempts: jobs.attempts,
+          lastError: jobs.lastError,
+          createdAt: jobs.createdAt,
+          failedAt: jobs.updatedAt,
+          sortKey: keyset.sortKey,
+        })
+        .from(jobs)
+        .where(and(eq(jobs.status, 'dead'), keyset.after))
+        .orderBy(...keyset.orderBy)
+        .limit(keyset.limit),
+    ({ sortKey: _sortKey, ...job }) => job,
+  );
 }
 
 /** Re-drives a dead job with fresh attempts and hands it to the queue again. */
-export async function retryDeadLetter(deps: Deps, handlers: JobHandlers, id: string) {
+export async function retryDeadJob(
+  deps: Deps,
+  handlers: JobHandlers,
+  id: string,
+): Promise<{ id: string; kind: string }> {
   let revived: Awaited<ReturnType<typeof reviveJob>>;
   try {
     revived = await reviveJob(deps.db, id);
@@ -50,5 +62,5 @@ export async function retryDeadLetter(deps: Deps, handlers: JobHandlers, id: str
   if (!revived) throw notFound(`No dead job ${id}.`);
   await handlers[revived.kind]?.onRetry?.(deps, revived.payload);
   await deps.queue.publish([{ id: revived.id }]);
-  return { id: revived.id, kind: revived.kind, status: 'queued' as const };
+  return { id: revived.id, kind: revived.kind };
 }

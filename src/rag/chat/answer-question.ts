@@ -1,12 +1,12 @@
 import type { Deps } from '../../deps.ts';
 import type { CallMeta, ChatMessage, TokenUsage } from '../../llm/llm-client.ts';
 import {
+  type Citation,
   findConversation,
   recentMessages,
   recordExchange,
-  type StoredCitation,
 } from '../conversations/conversation-store.ts';
-import { type SearchPage, searchChunks } from '../search/search-chunks.ts';
+import { type IndexVersionRef, type SearchPage, searchChunks } from '../search/search-chunks.ts';
 import { buildContext, type ChatContext, NO_CONTEXT_ANSWER, systemPrompt } from './build-context.ts';
 import { citedSources } from './cite.ts';
 
@@ -28,10 +28,10 @@ export interface ChatResult {
   messageId: number;
   answer: string;
   grounded: boolean;
-  citations: StoredCitation[];
+  citations: Citation[];
   model: string;
   usage: TokenUsage | null;
-  indexVersion: SearchPage['indexVersion'];
+  indexVersion: IndexVersionRef;
   context: { chunks: number; retrieved: number; tokens: number; budget: number };
 }
 
@@ -74,12 +74,12 @@ async function finish(
   reply: { answer: string; model: string; usage: TokenUsage | null },
 ): Promise<ChatResult> {
   const cited = citedSources(reply.answer, prepared.context.sources);
-  const citations: StoredCitation[] = cited.map((s) => ({
+  const citations: Citation[] = cited.map((s) => ({
     marker: s.marker,
-    chunk_id: s.hit.chunkId,
-    document_id: s.hit.documentId,
-    document_title: s.hit.documentTitle,
-    heading_path: s.hit.headingPath,
+    chunkId: s.hit.chunkId,
+    documentId: s.hit.documentId,
+    documentTitle: s.hit.documentTitle,
+    headingPath: s.hit.headingPath,
     score: s.hit.score,
   }));
   const stored = await recordExchange(deps.db, {
@@ -89,9 +89,7 @@ async function finish(
     answer: reply.answer,
     citations,
     model: reply.model,
-    usage: reply.usage
-      ? { input_tokens: reply.usage.inputTokens, output_tokens: reply.usage.outputTokens }
-      : null,
+    usage: reply.usage,
     indexVersionId: prepared.page.indexVersion.id,
   });
   return {
@@ -130,7 +128,7 @@ export async function answerQuestion(deps: Deps, input: ChatInput): Promise<Chat
   return finish(deps, input, prepared, {
     answer: response.content ?? '',
     model: response.model,
-    usage: response.accounting?.usage ?? response.usage,
+    usage: response.accounting.usage,
   });
 }
 
@@ -152,7 +150,7 @@ export async function* streamAnswer(deps: Deps, input: ChatInput): AsyncGenerato
       yield { type: 'delta', content: event.content };
     } else if (event.type === 'done') {
       model = event.model;
-      usage = event.accounting?.usage ?? event.usage;
+      usage = event.accounting.usage;
     }
   }
   yield { type: 'done', result: await finish(deps, input, prepared, { answer, model, usage }) };

@@ -1,11 +1,43 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { AppError } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { problemBody } from '../../http/problem.ts';
-import { answerQuestion, type ChatEvent, type ChatInput, streamAnswer } from './answer-question.ts';
-import type { chatRoute } from './chat.routes.ts';
-import { chatResultView, usageView } from './chat-view.ts';
+import type { Citation } from '../conversations/conversation-store.ts';
+import type { citationSchema } from '../rag.schemas.ts';
+import { toIndexVersionRefResponse } from '../search/search.handlers.ts';
+import {
+  answerQuestion,
+  type ChatEvent,
+  type ChatInput,
+  type ChatResult,
+  streamAnswer,
+} from './answer-question.ts';
+import type { chatResponseSchema, chatRoute } from './chat.routes.ts';
+
+/** A citation as chat answers and stored conversations show it. */
+export const toCitationResponse = (citation: Citation): z.input<typeof citationSchema> => ({
+  marker: citation.marker,
+  chunk_id: citation.chunkId,
+  document_id: citation.documentId,
+  document_title: citation.documentTitle,
+  heading_path: citation.headingPath,
+  score: citation.score,
+});
+
+const toChatResponse = (result: ChatResult): z.input<typeof chatResponseSchema> => ({
+  conversation_id: result.conversationId,
+  message_id: result.messageId,
+  answer: result.answer,
+  grounded: result.grounded,
+  citations: result.citations.map(toCitationResponse),
+  model: result.model,
+  usage: result.usage
+    ? { input_tokens: result.usage.inputTokens, output_tokens: result.usage.outputTokens }
+    : null,
+  index_version: toIndexVersionRefResponse(result.indexVersion),
+  context: result.context,
+});
 
 export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
@@ -21,7 +53,7 @@ export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) 
     meta: { requestId: c.get('requestId'), userId, route: '/chat' },
   };
   const wantsStream = body.stream || (c.req.header('accept') ?? '').includes('text/event-stream');
-  if (!wantsStream) return c.json(chatResultView(await answerQuestion(deps, input)), 200);
+  if (!wantsStream) return c.json(toChatResponse(await answerQuestion(deps, input)), 200);
 
   // The first event is awaited before the stream opens, so retrieval failures (an unknown
   // conversation, a 503) are still plain problem responses with their status.
@@ -33,10 +65,10 @@ export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) 
         await stream.writeSSE({ event: 'delta', data: JSON.stringify({ content: event.content }) });
         return;
       }
-      const view = chatResultView(event.result);
-      await stream.writeSSE({ event: 'citations', data: JSON.stringify(view.citations) });
-      await stream.writeSSE({ event: 'usage', data: JSON.stringify(usageView(event.result.usage)) });
-      await stream.writeSSE({ event: 'done', data: JSON.stringify(view) });
+      const response = toChatResponse(event.result);
+      await stream.writeSSE({ event: 'citations', data: JSON.stringify(response.citations) });
+      await stream.writeSSE({ event: 'usage', data: JSON.stringify(response.usage) });
+      await stream.writeSSE({ event: 'done', data: JSON.stringify(response) });
     };
     try {
       if (!first.done) await send(first.value);

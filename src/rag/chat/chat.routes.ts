@@ -1,19 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
-import { metadataSchema } from '../documents/upload-document.ts';
-import { indexVersionRefSchema } from '../search/search.routes.ts';
-
-export const citationSchema = z
-  .object({
-    marker: z.number().int().openapi({ description: 'The [n] the answer cites' }),
-    chunk_id: z.number().int(),
-    document_id: z.uuid(),
-    document_title: z.string(),
-    heading_path: z.array(z.string()),
-    score: z.number(),
-  })
-  .openapi('Citation');
+import { citationSchema, indexVersionRefSchema, searchFiltersSchema } from '../rag.schemas.ts';
 
 const usageSchema = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).nullable();
 
@@ -42,12 +30,7 @@ const chatRequestSchema = z
     conversation_id: z.uuid().optional().openapi({ description: 'Continue this conversation' }),
     stream: z.boolean().default(false).openapi({ description: 'Answer as Server-Sent Events' }),
     top_k: z.number().int().min(1).max(50).optional(),
-    filters: z
-      .object({
-        document_ids: z.array(z.uuid()).min(1).max(100).optional(),
-        metadata: metadataSchema.optional(),
-      })
-      .optional(),
+    filters: searchFiltersSchema.optional(),
   })
   .openapi('ChatRequest');
 

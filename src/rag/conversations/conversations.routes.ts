@@ -1,22 +1,28 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { messageRoles } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
-import { citationSchema } from '../chat/chat.routes.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
+import { citationSchema } from '../rag.schemas.ts';
 
-const conversationSchema = z
+export const conversationSchema = z
   .object({ id: z.uuid(), title: z.string(), created_at: z.string(), updated_at: z.string() })
   .openapi('Conversation');
 
 const messageSchema = z
   .object({
     id: z.number().int(),
-    role: z.enum(['user', 'assistant']),
+    role: z.enum(messageRoles),
     content: z.string(),
     citations: z.array(citationSchema),
     model: z.string().nullable(),
     created_at: z.string(),
   })
   .openapi('ConversationMessage');
+
+export const conversationDetailSchema = conversationSchema
+  .extend({ messages: z.array(messageSchema) })
+  .openapi('ConversationDetail');
 
 export const listConversationsRoute = createRoute({
   method: 'get',
@@ -30,11 +36,7 @@ export const listConversationsRoute = createRoute({
   responses: {
     200: {
       description: 'A page of conversations',
-      content: {
-        'application/json': {
-          schema: pageSchema(conversationSchema, 'ConversationPage'),
-        },
-      },
+      content: { 'application/json': { schema: pageSchema(conversationSchema, 'ConversationPage') } },
     },
     ...authErrorResponses,
     ...problemResponses,
@@ -51,13 +53,7 @@ export const getConversationRoute = createRoute({
   responses: {
     200: {
       description: 'The conversation',
-      content: {
-        'application/json': {
-          schema: conversationSchema
-            .extend({ messages: z.array(messageSchema) })
-            .openapi('ConversationDetail'),
-        },
-      },
+      content: { 'application/json': { schema: conversationDetailSchema } },
     },
     ...authErrorResponses,
     ...problemResponses,

@@ -8,8 +8,7 @@ import type { ChunkingSettings } from '../chunking/chunk-text.ts';
 import { ensureActiveVersion, writableVersions } from '../index-versions/ensure-active-version.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
 import { contentHash } from './content-hash.ts';
-import { documentColumns } from './document-columns.ts';
-import { type DocumentView, documentView } from './document-view.ts';
+import { type DocumentRecord, documentColumns } from './document-record.ts';
 import type { DocumentMimeType } from './extract-content.ts';
 
 export interface NewDocument {
@@ -23,8 +22,8 @@ export interface NewDocument {
 }
 
 export type CreateDocumentResult =
-  | { created: false; document: DocumentView }
-  | { created: true; document: DocumentView; jobId: string };
+  | { created: false; document: DocumentRecord }
+  | { created: true; document: DocumentRecord; jobId: string };
 
 /**
  * Stores a document and queues its ingestion into the active version (and any version being
@@ -51,8 +50,8 @@ export async function createDocument(deps: Deps, input: NewDocument): Promise<Cr
       const result = await store(deps, input, hash, versions);
       if (result.created) await deps.queue.publish(result.jobs);
       return result.created
-        ? { created: true, document: documentView(result.row), jobId: result.jobs[0]!.id }
-        : { created: false, document: documentView(result.row) };
+        ? { created: true, document: result.row, jobId: result.jobs[0]!.id }
+        : { created: false, document: result.row };
     } catch (error) {
       if (attempt >= 2 || !isUniqueViolation(error)) throw error;
     }

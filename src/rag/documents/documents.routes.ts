@@ -1,20 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, pageQuerySchema, pageSchema, problemResponses } from '../../http/openapi.ts';
-import { metadataSchema } from './upload-document.ts';
+import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
+import { chunkOverlapSchema, chunkSizeSchema, metadataSchema } from '../rag.schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
 
-const chunkSize = z.number().int().min(16).max(2048);
-const chunkOverlap = z.number().int().min(0).max(1024);
-
 const metadata = metadataSchema.openapi({ example: { team: 'docs', lang: 'en' } });
 
-export const jsonUploadSchema = z
+const jsonUploadSchema = z
   .object({
     title: z.string().trim().min(1).max(500).openapi({ example: 'Partial indexes' }),
     content: z
@@ -26,7 +24,7 @@ export const jsonUploadSchema = z
       description: 'Your identifier for the document; a new upload with the same source replaces it.',
     }),
     metadata: metadata.optional(),
-    chunking: z.object({ size: chunkSize, overlap: chunkOverlap.optional() }).optional(),
+    chunking: z.object({ size: chunkSizeSchema, overlap: chunkOverlapSchema.optional() }).optional(),
   })
   .openapi('DocumentUpload');
 
@@ -34,14 +32,14 @@ const fileField = z
   .custom<File>((v) => typeof File !== 'undefined' && v instanceof File, 'must be a file')
   .openapi({ type: 'string', format: 'binary', description: '.txt, .md or .html, UTF-8' });
 
-export const formUploadSchema = z
+const formUploadSchema = z
   .object({
     file: fileField,
     title: z.string().trim().min(1).max(500).optional(),
     source: z.string().trim().min(1).max(1000).optional(),
     metadata: z.string().optional().openapi({ description: 'A JSON object' }),
-    chunk_size: z.coerce.number().pipe(chunkSize).optional(),
-    chunk_overlap: z.coerce.number().pipe(chunkOverlap).optional(),
+    chunk_size: z.coerce.number().pipe(chunkSizeSchema).optional(),
+    chunk_overlap: z.coerce.number().pipe(chunkOverlapSchema).optional(),
   })
   .openapi('DocumentFileUpload');
 
@@ -68,7 +66,7 @@ export const documentSchema = z
   })
   .openapi('Document');
 
-const uploadResult = z
+export const uploadResultSchema = z
   .object({
     document_id: z.uuid(),
     job_id: z.uuid().nullable(),
@@ -84,7 +82,7 @@ export const uploadDocumentRoute = createRoute({
   path: '/documents',
   tags: ['documents'],
   summary: 'Upload a document (JSON text or a .txt/.md/.html file) and queue its ingestion',
-  ...guarded({ routeClass: 'write', idempotent: true }),
+  ...guarded({ routeClass: 'write', idempotent: true, bodyLimit: (config) => config.DOCUMENT_MAX_BYTES }),
   request: {
     // Not `required`: that would run both validators on every request; each runs for its own type.
     body: {
@@ -95,8 +93,8 @@ export const uploadDocumentRoute = createRoute({
     },
   },
   responses: {
-    202: json(uploadResult, 'Stored; ingestion queued'),
-    200: json(uploadResult, 'The same content was already uploaded: the existing document, no new job'),
+    202: json(uploadResultSchema, 'Stored; ingestion queued'),
+    200: json(uploadResultSchema, 'The same content was already uploaded: the existing document, no new job'),
     ...authErrorResponses,
     ...problemResponses,
   },

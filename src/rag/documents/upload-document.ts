@@ -1,13 +1,7 @@
-import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
-import { badRequest } from '../../errors.ts';
 import type { ChunkingSettings } from '../chunking/chunk-text.ts';
 import { type CreateDocumentResult, createDocument } from './create-document.ts';
 import { type DocumentMimeType, decodeText, extractContent, mimeTypeOfFile } from './extract-content.ts';
-
-export const metadataSchema = z
-  .record(z.string().min(1).max(100), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]))
-  .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys');
 
 export type Upload =
   | {
@@ -16,7 +10,7 @@ export type Upload =
       content: string;
       mimeType: DocumentMimeType;
       source?: string | undefined;
-      metadata?: z.infer<typeof metadataSchema> | undefined;
+      metadata?: Record<string, unknown> | undefined;
       chunking?: { size: number; overlap?: number | undefined } | undefined;
     }
   | {
@@ -24,28 +18,9 @@ export type Upload =
       file: { name: string; type: string; bytes: Uint8Array };
       title?: string | undefined;
       source?: string | undefined;
-      /** JSON text, as multipart fields are strings. */
-      metadata?: string | undefined;
+      metadata?: Record<string, unknown> | undefined;
       chunking?: { size?: number | undefined; overlap?: number | undefined } | undefined;
     };
-
-function parseMetadata(text: string) {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest('metadata must be a JSON object.', [
-      { pointer: '/body/metadata', detail: 'invalid JSON' },
-    ]);
-  }
-  const parsed = metadataSchema.safeParse(value);
-  if (!parsed.success) {
-    throw badRequest('metadata must be a JSON object of strings, numbers, booleans or nulls.', [
-      { pointer: '/body/metadata', detail: parsed.error.issues[0]?.message ?? 'invalid' },
-    ]);
-  }
-  return parsed.data;
-}
 
 // A partial override takes the other half from the configured defaults.
 function chunking(
@@ -82,7 +57,6 @@ export async function uploadDocument(
   }
   const { file } = upload;
   const mimeType = mimeTypeOfFile(file.name, file.type);
-  const metadata = upload.metadata === undefined ? undefined : parseMetadata(upload.metadata);
   const { text, title } = extractContent(decodeText(file.bytes, '/body/file'), mimeType, '/body/file');
   return createDocument(deps, {
     ownerId,
@@ -91,7 +65,7 @@ export async function uploadDocument(
     mimeType,
     // Re-uploading a changed file under the same name replaces it.
     source: upload.source ?? file.name,
-    metadata,
+    metadata: upload.metadata,
     chunking: chunking(deps, upload.chunking),
   });
 }

@@ -6,6 +6,7 @@ import { conflict, validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
 import type { IndexVersion } from './index-version.ts';
+import { getIndexVersion, type IndexVersionWithProgress } from './list-versions.ts';
 import { activationJob } from './watch-build.ts';
 
 export interface NewVersion {
@@ -27,7 +28,7 @@ export async function createIndexVersion(
   deps: Deps,
   input: NewVersion,
   meta: { requestId: string; userId: string },
-) {
+): Promise<IndexVersionWithProgress> {
   const model = input.embeddingModel ?? deps.llm.embeddingModel;
   const known = deps.llm.models().some((m) => m.kind === 'embedding' && m.id === model);
   if (!known)
@@ -81,5 +82,5 @@ export async function createIndexVersion(
   });
   await deps.queue.publish(jobs);
   deps.logger.info('index version created', { index_version: version.id, documents: jobs.length - 1 });
-  return version;
+  return getIndexVersion(deps, version.id);
 }

@@ -1,15 +1,41 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import { activateIndexVersion } from './activate-version.ts';
+import { activateIndexVersion } from './activation.ts';
 import { createIndexVersion } from './create-version.ts';
-import type { activateVersionRoute, createVersionRoute, listVersionsRoute } from './index-versions.routes.ts';
-import { listIndexVersions } from './list-versions.ts';
+import type {
+  activateIndexVersionRoute,
+  createIndexVersionRoute,
+  indexVersionSchema,
+  listIndexVersionsRoute,
+} from './index-versions.routes.ts';
+import { type IndexVersionWithProgress, listIndexVersions } from './list-versions.ts';
 
-export const createVersionHandler: RouteHandler<typeof createVersionRoute, AuthedEnv> = async (c) => {
+const toIndexVersionResponse = (version: IndexVersionWithProgress): z.input<typeof indexVersionSchema> => ({
+  id: version.id,
+  state: version.state,
+  embedding: version.embedding,
+  chunking: version.chunking,
+  auto_activate: version.autoActivate,
+  vector_indexed: version.vectorIndexed,
+  chunk_count: version.chunkCount,
+  progress: {
+    documents_total: version.progress.documentsTotal,
+    documents_done: version.progress.documentsDone,
+    jobs_pending: version.progress.jobsPending,
+    jobs_dead: version.progress.jobsDead,
+  },
+  created_at: version.createdAt.toISOString(),
+  activated_at: version.activatedAt?.toISOString() ?? null,
+  retired_at: version.retiredAt?.toISOString() ?? null,
+  purged_at: version.purgedAt?.toISOString() ?? null,
+});
+
+export const createIndexVersionHandler: RouteHandler<typeof createIndexVersionRoute, AuthedEnv> = async (
+  c,
+) => {
   const body = c.req.valid('json');
-  const deps = c.get('deps');
   const version = await createIndexVersion(
-    deps,
+    c.get('deps'),
     {
       embeddingModel: body.embedding_model,
       dimensions: body.dimensions,
@@ -19,12 +45,17 @@ export const createVersionHandler: RouteHandler<typeof createVersionRoute, Authe
     },
     { requestId: c.get('requestId'), userId: c.get('principal').userId },
   );
-  const [view] = await listIndexVersions(deps, version.id);
-  return c.json(view!, 202);
+  return c.json(toIndexVersionResponse(version), 202);
 };
 
-export const listVersionsHandler: RouteHandler<typeof listVersionsRoute, AuthedEnv> = async (c) =>
-  c.json({ items: await listIndexVersions(c.get('deps')) }, 200);
+export const listIndexVersionsHandler: RouteHandler<typeof listIndexVersionsRoute, AuthedEnv> = async (c) => {
+  const versions = await listIndexVersions(c.get('deps'));
+  return c.json({ items: versions.map(toIndexVersionResponse) }, 200);
+};
 
-export const activateVersionHandler: RouteHandler<typeof activateVersionRoute, AuthedEnv> = async (c) =>
-  c.json(await activateIndexVersion(c.get('deps'), c.req.valid('param').id), 200);
+export const activateIndexVersionHandler: RouteHandler<typeof activateIndexVersionRoute, AuthedEnv> = async (
+  c,
+) => {
+  const version = await activateIndexVersion(c.get('deps'), c.req.valid('param').id);
+  return c.json(toIndexVersionResponse(version), 200);
+};

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { indexVersionStates } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { chunkOverlapSchema, chunkSizeSchema } from '../rag.schemas.ts';
 
 export const indexVersionSchema = z
   .object({
@@ -25,12 +26,14 @@ export const indexVersionSchema = z
   })
   .openapi('IndexVersion');
 
+const indexVersionListSchema = z.object({ items: z.array(indexVersionSchema) }).openapi('IndexVersionList');
+
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
 
-export const createVersionRoute = createRoute({
+export const createIndexVersionRoute = createRoute({
   method: 'post',
   path: '/admin/index/versions',
   tags: ['admin'],
@@ -45,8 +48,8 @@ export const createVersionRoute = createRoute({
             .object({
               embedding_model: z.string().min(1).max(200).optional(),
               dimensions: z.number().int().min(1).max(16000).optional(),
-              chunk_size: z.number().int().min(16).max(2048).optional(),
-              chunk_overlap: z.number().int().min(0).max(1024).optional(),
+              chunk_size: chunkSizeSchema.optional(),
+              chunk_overlap: chunkOverlapSchema.optional(),
               auto_activate: z.boolean().default(true).openapi({
                 description: 'Switch to it as soon as every document is ingested (else POST .../activate)',
               }),
@@ -63,23 +66,20 @@ export const createVersionRoute = createRoute({
   },
 });
 
-export const listVersionsRoute = createRoute({
+export const listIndexVersionsRoute = createRoute({
   method: 'get',
   path: '/admin/index/versions',
   tags: ['admin'],
   summary: 'Index versions with their build progress',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
   responses: {
-    200: json(
-      z.object({ items: z.array(indexVersionSchema) }).openapi('IndexVersionList'),
-      'All versions, newest first',
-    ),
+    200: json(indexVersionListSchema, 'All versions, newest first'),
     ...authErrorResponses,
     ...problemResponses,
   },
 });
 
-export const activateVersionRoute = createRoute({
+export const activateIndexVersionRoute = createRoute({
   method: 'post',
   path: '/admin/index/versions/{id}/activate',
   tags: ['admin'],

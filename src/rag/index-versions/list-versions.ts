@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../db/rows.ts';
 import type { IndexVersionState } from '../../db/tables/rag.ts';
 import type { Deps } from '../../deps.ts';
+import { notFound } from '../../errors.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
 
 interface VersionRow {
@@ -25,10 +26,36 @@ interface VersionRow {
   purged_at: Date | string | null;
 }
 
-const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+/** An index version with how far its build has got. */
+export interface IndexVersionWithProgress {
+  id: number;
+  state: IndexVersionState;
+  embedding: { provider: string; model: string; dimensions: number };
+  chunking: { size: number; overlap: number };
+  autoActivate: boolean;
+  /** Whether its HNSW index is built. */
+  vectorIndexed: boolean;
+  chunkCount: number;
+  progress: {
+    /** Every document, and those ingested into this version with their current content. */
+    documentsTotal: number;
+    documentsDone: number;
+    /** Its ingestion jobs still to run, and those in the dead-letter store. */
+    jobsPending: number;
+    jobsDead: number;
+  };
+  createdAt: Date;
+  activatedAt: Date | null;
+  retiredAt: Date | null;
+  purgedAt: Date | null;
+}
 
-/** Index versions (one, or all) with build progress: documents ingested with their current content, jobs left. */
-export async function listIndexVersions(deps: Pick<Deps, 'db'>, onlyId?: number) {
+const toDate = (value: Date | string | null) => (value === null ? null : new Date(value));
+
+async function versionsWithProgress(
+  deps: Pick<Deps, 'db'>,
+  onlyId?: number,
+): Promise<IndexVersionWithProgress[]> {
   const rows = rowsOf<VersionRow>(
     await deps.db.execute(sql`
       select v.id, v.state, v.embedding_provider, v.embedding_model, v.dimensions, v.chunk_size, v.chunk_overlap,
@@ -50,20 +77,28 @@ export async function listIndexVersions(deps: Pick<Deps, 'db'>, onlyId?: number)
     state: v.state,
     embedding: { provider: v.embedding_provider, model: v.embedding_model, dimensions: v.dimensions },
     chunking: { size: v.chunk_size, overlap: v.chunk_overlap },
-    auto_activate: v.auto_activate,
-    vector_indexed: v.vector_indexed,
-    chunk_count: Number(v.chunk_count),
+    autoActivate: v.auto_activate,
+    vectorIndexed: v.vector_indexed,
+    chunkCount: Number(v.chunk_count),
     progress: {
-      documents_total: Number(v.documents_total),
-      documents_done: Number(v.documents_done),
-      jobs_pending: Number(v.jobs_pending),
-      jobs_dead: Number(v.jobs_dead),
+      documentsTotal: Number(v.documents_total),
+      documentsDone: Number(v.documents_done),
+      jobsPending: Number(v.jobs_pending),
+      jobsDead: Number(v.jobs_dead),
     },
-    created_at: iso(v.created_at)!,
-    activated_at: iso(v.activated_at),
-    retired_at: iso(v.retired_at),
-    purged_at: iso(v.purged_at),
+    createdAt: toDate(v.created_at)!,
+    activatedAt: toDate(v.activated_at),
+    retiredAt: toDate(v.retired_at),
+    purgedAt: toDate(v.purged_at),
   }));
 }
 
-export type IndexVersionView = Awaited<ReturnType<typeof listIndexVersions>>[number];
+/** Every index version with its build progress, newest first. */
+export const listIndexVersions = (deps: Pick<Deps, 'db'>) => versionsWithProgress(deps);
+
+/** One index version with its build progress; 404 if there is none with that id. */
+export async function getIndexVersion(deps: Pick<Deps, 'db'>, id: number): Promise<IndexVersionWithProgress> {
+  const [version] = await versionsWithProgress(deps, id);
+  if (!version) throw notFound(`Index version ${id} does not exist.`);
+  return version;
+}

@@ -4,8 +4,8 @@ import { rowsOf } from '../../db/rows.ts';
 import { documentIngestions, indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import type { JobDeferral } from '../../queue/job-handler.ts';
-import { ingestJobCounts } from './pending-ingests.ts';
-import { switchActiveVersion } from './switch-version.ts';
+import { switchActiveVersion } from './activation.ts';
+import { ingestJobCounts } from './ingest-job-counts.ts';
 import { createVectorIndex, dropVectorIndex } from './vector-index.ts';
 
 export const versionPayload = z.object({

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { WeightedTerm } from './query-terms.ts';
 
 /** A bounded, expiring map; the disabled variant (RAG_CACHE_ENTRIES=0) never hits. */
-export interface KeyedCache<V> {
+interface KeyedCache<V> {
   get(key: string): V | undefined;
   set(key: string, value: V): void;
 }

@@ -42,8 +42,11 @@ export interface SearchHit {
   charEnd: number;
 }
 
+/** The index version that answered a search. */
+export type IndexVersionRef = Pick<IndexVersion, 'id' | 'embeddingModel' | 'dimensions'>;
+
 export interface SearchPage {
-  indexVersion: Pick<IndexVersion, 'id' | 'embeddingModel' | 'dimensions'>;
+  indexVersion: IndexVersionRef;
   mode: SearchMode;
   results: SearchHit[];
   nextCursor: string | null;

@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { conflict } from '../../errors.ts';
-import { decodeCursor, encodeCursor, invalidCursor } from '../../http/cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../http/pagination.ts';
 import type { SearchAfter } from './search-query.ts';
 
-const cursorSchema = z.object({
-  v: z.number().int(),
-  w: z.number().int(),
-  h: z.string(),
+const POINTER = '/body/cursor';
+
+// Every field reaches SQL as a parameter: ids stay within their column types, the key is finite.
+const cursorSchema = z.strictObject({
+  v: z
+    .int()
+    .min(1)
+    .max(2 ** 31 - 1),
+  w: z.int().min(0),
+  h: z.string().regex(/^[0-9a-f]{16}$/),
   k: z.number(),
-  i: z.number().int(),
+  i: z.int().min(1),
 });
 
 export interface SearchPosition {
@@ -36,8 +42,8 @@ export function decodeSearchCursor(
   requestHash: string,
   activeVersionId: number,
 ): SearchPosition {
-  const c = decodeCursor(cursor, cursorSchema, '/body/cursor');
-  if (c.h !== requestHash) throw invalidCursor('/body/cursor');
+  const c = decodeCursor(cursor, cursorSchema, POINTER);
+  if (c.h !== requestHash) throw invalidCursor(POINTER);
   if (c.v !== activeVersionId) {
     throw conflict(
       'The index was rebuilt since this cursor was issued; start the search again without a cursor.',

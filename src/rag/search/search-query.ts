@@ -2,7 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import { embeddingExpression, versionLiteral } from '../index-versions/vector-index.ts';
 import { lexemeQuery, type WeightedTerm } from './query-terms.ts';
 
-export type SearchMode = 'vector' | 'fulltext' | 'hybrid';
+export const searchModes = ['vector', 'fulltext', 'hybrid'] as const;
+export type SearchMode = (typeof searchModes)[number];
 
 export interface SearchScope {
   versionId: number;

@@ -1,8 +1,33 @@
-import type { RouteHandler } from '@hono/zod-openapi';
+import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import type { searchRoute } from './search.routes.ts';
-import { searchChunks } from './search-chunks.ts';
-import { searchPageView } from './search-view.ts';
+import type { indexVersionRefSchema } from '../rag.schemas.ts';
+import type { searchResponseSchema, searchRoute } from './search.routes.ts';
+import { type IndexVersionRef, type SearchPage, searchChunks } from './search-chunks.ts';
+
+/** The index version that answered, as search and chat responses name it. */
+export const toIndexVersionRefResponse = (
+  version: IndexVersionRef,
+): z.input<typeof indexVersionRefSchema> => ({
+  id: version.id,
+  embedding_model: version.embeddingModel,
+  dimensions: version.dimensions,
+});
+
+const toSearchResponse = (page: SearchPage): z.input<typeof searchResponseSchema> => ({
+  index_version: toIndexVersionRefResponse(page.indexVersion),
+  mode: page.mode,
+  results: page.results.map((hit) => ({
+    chunk_id: hit.chunkId,
+    document_id: hit.documentId,
+    document_title: hit.documentTitle,
+    text: hit.text,
+    score: hit.score,
+    heading_path: hit.headingPath,
+    char_start: hit.charStart,
+    char_end: hit.charEnd,
+  })),
+  next_cursor: page.nextCursor,
+});
 
 export const searchHandler: RouteHandler<typeof searchRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
@@ -17,5 +42,5 @@ export const searchHandler: RouteHandler<typeof searchRoute, AuthedEnv> = async 
     metadata: body.filters?.metadata,
     meta: { requestId: c.get('requestId'), userId, route: '/search' },
   });
-  return c.json(searchPageView(page), 200);
+  return c.json(toSearchResponse(page), 200);
 };

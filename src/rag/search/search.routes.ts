@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
-import { metadataSchema } from '../documents/upload-document.ts';
+import { indexVersionRefSchema, searchFiltersSchema, searchModeSchema } from '../rag.schemas.ts';
 
-export const searchRequestSchema = z
+const searchRequestSchema = z
   .object({
     query: z.string().trim().min(1).max(2000).openapi({ example: 'How do I create a partial index?' }),
     top_k: z
@@ -13,20 +13,13 @@ export const searchRequestSchema = z
       .max(500)
       .default(10)
       .openapi({ description: 'At most RAG_SEARCH_TOP_K_MAX' }),
-    mode: z.enum(['vector', 'fulltext', 'hybrid']).default('hybrid'),
+    mode: searchModeSchema.default('hybrid'),
     cursor: z.string().max(1000).optional().openapi({ description: 'next_cursor of the previous page' }),
-    filters: z
-      .object({
-        document_ids: z.array(z.uuid()).min(1).max(100).optional(),
-        metadata: metadataSchema
-          .optional()
-          .openapi({ description: 'Documents whose metadata has all these values' }),
-      })
-      .optional(),
+    filters: searchFiltersSchema.optional(),
   })
   .openapi('SearchRequest');
 
-export const searchResultSchema = z
+const searchResultSchema = z
   .object({
     chunk_id: z.number().int(),
     document_id: z.uuid(),
@@ -39,14 +32,10 @@ export const searchResultSchema = z
   })
   .openapi('SearchResult');
 
-export const indexVersionRefSchema = z
-  .object({ id: z.number().int(), embedding_model: z.string(), dimensions: z.number().int() })
-  .openapi('IndexVersionRef');
-
-const searchResponseSchema = z
+export const searchResponseSchema = z
   .object({
     index_version: indexVersionRefSchema,
-    mode: z.enum(['vector', 'fulltext', 'hybrid']),
+    mode: searchModeSchema,
     results: z.array(searchResultSchema),
     next_cursor: z.string().nullable(),
   })

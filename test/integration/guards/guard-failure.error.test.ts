@@ -37,7 +37,8 @@ function setup(guards: Omit<Guards, 'metrics'>, env: Record<string, string> = {}
   const metrics = createGuardMetrics();
   const app = createTestApp(database, {
     env: { RATE_LIMIT_POLICIES: 'model:100/1m;read:100/1m', ...env },
-    override: { guards: { ...guards, metrics }, llm: probe.llm },
+    llm: probe.llm,
+    override: { guards: { ...guards, metrics } },
   });
   probe.mount(app.app);
   const post = (key?: string) =>

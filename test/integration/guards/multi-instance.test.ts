@@ -30,7 +30,8 @@ describe.each(databaseKinds)('two instances sharing one %s database', (kind) => 
           IDEMPOTENCY_BACKEND: 'postgres',
           RATE_LIMIT_POLICIES: policies,
         },
-        override: { llm: probe.llm, now: () => now },
+        llm: probe.llm,
+        override: { now: () => now },
       });
       probe.mount(app.app);
       return { app, probe };

@@ -1,41 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { openTestDatabase } from '../../helpers/databases.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createGuardProbe } from '../../helpers/guard-probe.ts';
-import { createTestApp } from '../../helpers/test-app.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
-let database: DatabaseHandle;
-beforeAll(async () => {
-  database = await openTestDatabase('pglite');
-});
-afterAll(() => database.close());
+/** A test app with the guard probe mounted (POST /test/probe makes one counted model call). */
+function useProbedApp(env: Record<string, string> = {}) {
+  const probe = createGuardProbe();
+  const t = useTestApp('pglite', { env, llm: probe.llm });
+  beforeAll(() => probe.mount(t.app));
+  const post = (sub: string, key: string, text = 'hi') =>
+    t.as(sub, '/test/probe', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+      body: JSON.stringify({ text }),
+    });
+  return { t, probe, post };
+}
 
 describe('guard rejections', () => {
-  it('are each logged with their reason and counted', async () => {
-    const probe = createGuardProbe();
-    const app = createTestApp(database, {
-      env: { RATE_LIMIT_POLICIES: 'model:4/1m' },
-      override: { llm: probe.llm },
-    });
-    probe.mount(app.app);
-    const post = (key: string, text = 'hi') =>
-      app.as('kim', '/test/probe', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
-        body: JSON.stringify({ text }),
-      });
+  const { t, probe, post } = useProbedApp({ RATE_LIMIT_POLICIES: 'model:4/1m' });
 
+  it('are each logged with their reason and counted', async () => {
     const held = probe.hold();
-    const running = post('k1');
+    const running = post('kim', 'k1');
     await held.entered;
-    expect((await post('k1')).status).toBe(409);
+    expect((await post('kim', 'k1')).status).toBe(409);
     held.release();
     await running;
-    expect((await post('k1', 'other')).status).toBe(422);
-    expect((await post('bad key')).status).toBe(400);
-    expect((await post('k1')).status).toBe(429);
+    expect((await post('kim', 'k1', 'other')).status).toBe(422);
+    expect((await post('kim', 'bad key')).status).toBe(400);
+    expect((await post('kim', 'k1')).status).toBe(429);
 
-    const rejected = app.logs.filter((l) => l.msg === 'request rejected');
+    const rejected = t.logs.filter((l) => l.msg === 'request rejected');
     expect(rejected.map((l) => [l.guard, l.reason])).toEqual([
       ['idempotency', 'in-flight'],
       ['idempotency', 'mismatch'],
@@ -44,7 +39,7 @@ describe('guard rejections', () => {
     ]);
     expect(rejected.every((l) => l.level === 'warn' && typeof l.request_id === 'string')).toBe(true);
     expect(rejected.at(-1)).toMatchObject({ subject: 'model:user:kim', violated_policies: ['model-1m'] });
-    expect(app.deps.guards.metrics.snapshot()).toEqual(
+    expect(t.deps.guards.metrics.snapshot()).toEqual(
       expect.arrayContaining([
         { guard: 'idempotency', outcome: 'in-flight', count: 1 },
         { guard: 'idempotency', outcome: 'mismatch', count: 1 },
@@ -53,22 +48,18 @@ describe('guard rejections', () => {
       ]),
     );
   });
+});
+
+// Its own app: the metrics it asserts on count every request the app has seen.
+describe('guard metrics', () => {
+  const { t, probe, post } = useProbedApp();
 
   it('count replays and released keys too', async () => {
-    const probe = createGuardProbe();
-    const app = createTestApp(database, { override: { llm: probe.llm } });
-    probe.mount(app.app);
-    const post = () =>
-      app.as('lee', '/test/probe', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k' },
-        body: JSON.stringify({ text: 'hi' }),
-      });
     probe.failNext(502);
-    await post();
-    await post();
-    await post();
-    expect(app.deps.guards.metrics.snapshot()).toEqual([
+    await post('lee', 'k');
+    await post('lee', 'k');
+    await post('lee', 'k');
+    expect(t.deps.guards.metrics.snapshot()).toEqual([
       { guard: 'idempotency', outcome: 'released-502', count: 1 },
       { guard: 'idempotency', outcome: 'replayed', count: 1 },
     ]);

@@ -83,7 +83,7 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
       priced: true,
       attempts: 1,
     });
-    expect(reply.accounting?.costUsd).toBeCloseTo(expected, 12);
+    expect(reply.accounting.costUsd).toBeCloseTo(expected, 12);
     const row = (await storedUsage(t)).find((r) => r.requestId === 'priced');
     expect(row).toMatchObject({
       userId: 'alice',
@@ -113,9 +113,9 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
     fake.script({ kind: 'chat', content: 'a reply of several tokens', usage: null, model: 'house-model' });
     const reply = await t.deps.llm.chat({ model: 'house-model', messages: user('count me please'), meta });
     expect(reply.usage).toBeNull();
-    expect(reply.accounting?.tokensEstimated).toBe(true);
-    expect(reply.accounting?.usage.inputTokens).toBeGreaterThan(3);
-    expect(reply.accounting?.usage.outputTokens).toBe(5);
+    expect(reply.accounting.tokensEstimated).toBe(true);
+    expect(reply.accounting.usage.inputTokens).toBeGreaterThan(3);
+    expect(reply.accounting.usage.outputTokens).toBe(5);
     expect(reply.accounting).toMatchObject({ costUsd: 0, priced: false });
     expect(t.logs.some((l) => String(l.msg).includes('no price') && l.model === 'house-model')).toBe(true);
   });
@@ -133,7 +133,7 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
     });
     expect(reply.content).toBe('third time lucky');
     expect(fake.requests).toHaveLength(3);
-    expect(reply.accounting?.attempts).toBe(3);
+    expect(reply.accounting.attempts).toBe(3);
     const outcomes = t.logs
       .filter((l) => l.request_id === 'retried' && l.msg === 'model call')
       .map((l) => [l.attempt, l.outcome]);
@@ -292,7 +292,7 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
       expect(v).toHaveLength(8);
       expect(Math.hypot(...v)).toBeCloseTo(1, 5);
     }
-    expect(result.accounting?.usage.inputTokens).toBe(2);
+    expect(result.accounting.usage.inputTokens).toBe(2);
     const row = (await storedUsage(t)).find((r) => r.requestId === 'emb');
     expect(row).toMatchObject({ operation: 'embed', tokensIn: 2, tokensOut: 0, status: 'ok' });
   });

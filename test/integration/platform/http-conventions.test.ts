@@ -1,40 +1,42 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireAuth } from '../../../src/auth/auth.middleware.ts';
+import { guarded } from '../../../src/guards/guarded.middleware.ts';
+import { authErrorResponses, problemResponses } from '../../../src/http/openapi.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { openTestDatabase } from '../../helpers/databases.ts';
 import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
 
-// A route that exists only in this test, to exercise body handling end to end.
+const echoSchema = z.object({
+  name: z.string().min(1),
+  tags: z.array(z.string()).max(2),
+  'a/b': z.number().optional(),
+});
+
+// A route that exists only in this test, to exercise body handling end to end. Routes that read
+// a body are guarded, and guarded() applies the body limit.
 const echo = createRoute({
   method: 'post',
   path: '/__test/echo',
-  request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z.object({
-            name: z.string().min(1),
-            tags: z.array(z.string()).max(2),
-            'a/b': z.number().optional(),
-          }),
-        },
-      },
-    },
+  ...guarded({ routeClass: 'write' }),
+  request: { body: { required: true, content: { 'application/json': { schema: echoSchema } } } },
+  responses: {
+    200: { description: 'echo', content: { 'application/json': { schema: echoSchema } } },
+    ...authErrorResponses,
+    ...problemResponses,
   },
-  responses: { 200: { description: 'echo' } },
 });
 
 describe('HTTP conventions', () => {
   let database: DatabaseHandle;
   let t: TestApp;
   const post = (body: string, contentType = 'application/json') =>
-    t.request('/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
+    t.as('poster', '/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
-    t = createTestApp(database, { env: { BODY_LIMIT_BYTES: '2048' } });
+    // /__test/admin is mounted outside the OpenAPI registry.
+    t = createTestApp(database, { env: { BODY_LIMIT_BYTES: '2048' }, testOnlyRoutes: ['/__test/admin'] });
     t.app.openapi(echo, (c) => c.json(c.req.valid('json'), 200));
     t.app.get('/__test/boom', () => {
       throw new Error('database password=hunter2 exploded');
@@ -84,7 +86,7 @@ describe('HTTP conventions', () => {
   });
 
   it('400 problem for a missing body', async () => {
-    const res = await t.request('/__test/echo', { method: 'POST' });
+    const res = await t.as('poster', '/__test/echo', { method: 'POST' });
     const body = await expectProblem(res, 400);
     expect(body.errors?.length).toBeGreaterThan(0);
   });

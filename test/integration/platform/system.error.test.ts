@@ -1,8 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { getReadinessRoute } from '../../../src/system/system.routes.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, readJson } from '../../helpers/test-app.ts';
+import { readBody } from '../../helpers/json-request.ts';
+import { createTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('readiness failures on %s', (kind) => {
   let database: DatabaseHandle | undefined;
@@ -17,8 +19,7 @@ describe.each(databaseKinds)('readiness failures on %s', (kind) => {
       sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
     );
     const res = await createTestApp(database).request('/ready');
-    expect(res.status).toBe(503);
-    const body = await readJson(res);
+    const body = await readBody(res, getReadinessRoute, 503);
     expect(body.status).toBe('not_ready');
     expect(body.checks.database.status).toBe('ok');
     expect(body.checks.migrations).toMatchObject({ status: 'fail' });
@@ -31,9 +32,7 @@ describe.each(databaseKinds)('readiness failures on %s', (kind) => {
     await database.close();
     const close = database.close;
     database = undefined;
-    const res = await t.request('/ready');
-    expect(res.status).toBe(503);
-    const body = await readJson(res);
+    const body = await readBody(await t.request('/ready'), getReadinessRoute, 503);
     expect(body.checks.database.status).toBe('fail');
     expect(body.checks.migrations.status).toBe('fail');
     expect((await t.request('/health')).status).toBe(200);

@@ -4,7 +4,8 @@ import { createLocalClient } from '../../../src/llm/local/local-client.ts';
 import { countTextTokens } from '../../../src/llm/tokens/count-tokens.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { drain, filePost, jsonPost, PG_DOC_FIXTURES, pgDoc } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { drain, filePost, PG_DOC_FIXTURES, pgDoc } from '../../helpers/rag.ts';
 import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 /** The local provider, recording every chat request it answers. */
@@ -44,12 +45,12 @@ describe.each(databaseKinds)('POST /chat on %s', (kind) => {
   let database: DatabaseHandle;
   let t: TestApp;
   let llm: ReturnType<typeof recordingLlm>;
-  const chat = (body: Record<string, unknown>, sub = 'alice') => t.as(sub, '/chat', jsonPost(body));
+  const chat = (body: Record<string, unknown>, sub = 'alice') => t.as(sub, '/chat', postJson(body));
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
     llm = recordingLlm();
-    t = createTestApp(database, { env: { RAG_CHAT_CONTEXT_TOKENS: '400' }, override: { llm } });
+    t = createTestApp(database, { env: { RAG_CHAT_CONTEXT_TOKENS: '400' }, llm });
     for (const name of PG_DOC_FIXTURES) await t.as('alice', '/documents', filePost(name, pgDoc(name)));
     await drain(t);
   });
@@ -133,7 +134,7 @@ describe.each(databaseKinds)('POST /chat on %s', (kind) => {
     const res = await t.as(
       'alice',
       '/chat',
-      jsonPost({ message: 'boolean' }, { accept: 'text/event-stream' }),
+      postJson({ message: 'boolean' }, { accept: 'text/event-stream' }),
     );
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     expect(parseSse(await res.text()).at(-1)!.event).toBe('done');

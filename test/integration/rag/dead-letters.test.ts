@@ -13,7 +13,7 @@ describe.each(databaseKinds)('dead-letter store on %s', (kind) => {
   beforeAll(async () => {
     database = await openTestDatabase(kind);
     llm = flakyEmbeddings(3);
-    t = createTestApp(database, { env: { JOB_MAX_ATTEMPTS: '3' }, override: { llm } });
+    t = createTestApp(database, { env: { JOB_MAX_ATTEMPTS: '3' }, llm });
   });
   afterAll(() => database.close());
 

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../../src/http/pagination.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { openTestDatabase } from '../../helpers/databases.ts';
-import { filePost, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { filePost, uploadText } from '../../helpers/rag.ts';
 import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
 
 describe('POST /documents rejects what it cannot ingest', () => {
@@ -27,7 +29,7 @@ describe('POST /documents rejects what it cannot ingest', () => {
   it('413 beyond DOCUMENT_MAX_BYTES, which may exceed the general body limit', async () => {
     expect((await post(filePost('fits.txt', 'x '.repeat(1500)))).status).toBe(202);
     await expectProblem(await post(filePost('big.txt', 'x'.repeat(5000))), 413);
-    await expectProblem(await t.as('alice', '/search', jsonPost({ query: 'x'.repeat(3000) })), 413);
+    await expectProblem(await t.as('alice', '/search', postJson({ query: 'x'.repeat(3000) })), 413);
   });
 
   it('422 for empty or undecodable content', async () => {
@@ -62,7 +64,7 @@ describe('POST /documents rejects what it cannot ingest', () => {
   });
 
   it('400 for missing or malformed fields, with JSON pointers', async () => {
-    const missing = await expectProblem(await post(jsonPost({ content: 'No title.' })), 400);
+    const missing = await expectProblem(await post(postJson({ content: 'No title.' })), 400);
     expect(missing.errors?.map((e) => e.pointer)).toContain('/body/title');
     await expectProblem(
       await uploadText(t, 'alice', { title: 'T', content: 'x', metadata: { nested: { a: 1 } } }),
@@ -79,5 +81,25 @@ describe('POST /documents rejects what it cannot ingest', () => {
     await expectProblem(await t.as('alice', '/documents?status=sleeping'), 400);
     await expectProblem(await t.as('alice', '/documents/7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11'), 404);
     await expectProblem(await t.as('alice', '/documents/not-a-uuid'), 400);
+  });
+
+  it('400 at /query/cursor for a list cursor this API never issued, before it reaches SQL', async () => {
+    const id = '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11';
+    for (const cursor of [
+      encodeCursor({ t: 'infinity', i: id }),
+      encodeCursor({ t: '0000-01-01T00:00:00.000000', i: id }),
+      encodeCursor({ t: '2024-13-01T00:00:00.000000', i: id }),
+      encodeCursor({ t: '1969-12-31T23:59:59.999999', i: id }),
+      encodeCursor({ t: '2024-05-01T12:00:00.000000', i: `${id}'` }),
+      encodeCursor({ t: ['2024-05-01T12:00:00.000000'], i: id }),
+      Buffer.from('null').toString('base64url'),
+      '%E2%82%AC',
+    ]) {
+      const problem = await expectProblem(
+        await t.as('alice', `/documents?cursor=${encodeURIComponent(cursor)}`),
+        400,
+      );
+      expect(problem.errors?.[0]?.pointer).toBe('/query/cursor');
+    }
   });
 });

@@ -6,10 +6,10 @@ import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { executeJob } from '../../../src/queue/execute-job.ts';
 import { claimDueJobs } from '../../../src/queue/jobs-store.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { postJson } from '../../helpers/json-request.ts';
 import {
   drain,
   filePost,
-  jsonPost,
   PG_DOC_FIXTURES,
   pgDoc,
   SMALL_EMBEDDING_MODEL,
@@ -26,7 +26,7 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
       await t.as(
         'alice',
         '/search',
-        jsonPost({ query: 'partial index predicate', mode: 'hybrid', top_k: 5 }),
+        postJson({ query: 'partial index predicate', mode: 'hybrid', top_k: 5 }),
       ),
     );
   const chunkCount = async (versionId: number) =>
@@ -42,7 +42,7 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
     database = await openTestDatabase(kind);
     t = createTestApp(database, {
       env: { RAG_RETIRED_PURGE_DELAY_S: '0', RAG_HNSW_MIN_CHUNKS: '1' },
-      override: { llm: twoModelLlm() },
+      llm: twoModelLlm(),
     });
     for (const name of PG_DOC_FIXTURES) await t.as('alice', '/documents', filePost(name, pgDoc(name)));
     await drain(t);
@@ -54,7 +54,7 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
     const v1 = before.index_version.id;
     const created = await admin(
       '/admin/index/versions',
-      jsonPost({ embedding_model: SMALL_EMBEDDING_MODEL, chunk_size: 64, chunk_overlap: 8 }),
+      postJson({ embedding_model: SMALL_EMBEDDING_MODEL, chunk_size: 64, chunk_overlap: 8 }),
     );
     expect(created.status).toBe(202);
     const v2 = await readJson(created);
@@ -64,7 +64,7 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
       chunking: { size: 64, overlap: 8 },
       progress: { documents_total: 5, documents_done: 0, jobs_pending: 5 },
     });
-    await expectProblem(await admin('/admin/index/versions', jsonPost({ chunk_size: 100 })), 409);
+    await expectProblem(await admin('/admin/index/versions', postJson({ chunk_size: 100 })), 409);
 
     // One job at a time, searching (concurrently with the job and after it) in between.
     const seen: number[] = [];
@@ -114,11 +114,11 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
 
   it('a cursor from before the switch is refused with 409 rather than mixing versions', async () => {
     const page = await readJson(
-      await t.as('alice', '/search', jsonPost({ query: 'index', mode: 'vector', top_k: 1 })),
+      await t.as('alice', '/search', postJson({ query: 'index', mode: 'vector', top_k: 1 })),
     );
     expect(page.next_cursor).not.toBeNull();
     const created = await readJson(
-      await admin('/admin/index/versions', jsonPost({ chunk_size: 200, auto_activate: false })),
+      await admin('/admin/index/versions', postJson({ chunk_size: 200, auto_activate: false })),
     );
     await drain(t);
     expect((await readJson(await admin('/admin/index/versions'))).items[0]).toMatchObject({
@@ -133,7 +133,7 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
       await t.as(
         'alice',
         '/search',
-        jsonPost({ query: 'index', mode: 'vector', top_k: 1, cursor: page.next_cursor }),
+        postJson({ query: 'index', mode: 'vector', top_k: 1, cursor: page.next_cursor }),
       ),
       409,
     );
@@ -143,16 +143,16 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
 
   it('refuses settings that cannot work, and non-admins', async () => {
     await expectProblem(
-      await admin('/admin/index/versions', jsonPost({ embedding_model: 'no-such-model' })),
+      await admin('/admin/index/versions', postJson({ embedding_model: 'no-such-model' })),
       422,
     );
-    await expectProblem(await admin('/admin/index/versions', jsonPost({ dimensions: 1536 })), 422);
+    await expectProblem(await admin('/admin/index/versions', postJson({ dimensions: 1536 })), 422);
     await expectProblem(
-      await admin('/admin/index/versions', jsonPost({ chunk_size: 50, chunk_overlap: 50 })),
+      await admin('/admin/index/versions', postJson({ chunk_size: 50, chunk_overlap: 50 })),
       422,
     );
-    await expectProblem(await admin('/admin/index/versions', jsonPost({ chunk_size: 5 })), 400);
+    await expectProblem(await admin('/admin/index/versions', postJson({ chunk_size: 5 })), 400);
     await expectProblem(await t.as('alice', '/admin/index/versions'), 403);
-    await expectProblem(await t.as('alice', '/admin/index/versions', jsonPost({})), 403);
+    await expectProblem(await t.as('alice', '/admin/index/versions', postJson({})), 403);
   });
 });

@@ -5,7 +5,8 @@ import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { ingestDocument } from '../../../src/rag/ingest/ingest-document.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { drain, uploadText } from '../../helpers/rag.ts';
 import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 const paragraphs = (word: string, n: number) =>
@@ -75,7 +76,7 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
           await t.as(
             'bob',
             '/search',
-            jsonPost({ query: 'paragraph mentions', mode: 'fulltext', top_k: 50 }),
+            postJson({ query: 'paragraph mentions', mode: 'fulltext', top_k: 50 }),
           ),
         );
         const texts: string[] = page.results.map((r: { text: string }) => r.text);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { drain, uploadText } from '../../helpers/rag.ts';
 import { createTestApp, expectProblem, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)("another user's data is never visible on %s", (kind) => {
@@ -27,7 +28,7 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
     });
     await drain(t);
     mallorysConversation = (
-      await readJson(await t.as('mallory', '/chat', jsonPost({ message: 'What is the vault code?' })))
+      await readJson(await t.as('mallory', '/chat', postJson({ message: 'What is the vault code?' })))
     ).conversation_id;
   });
   afterAll(() => database.close());
@@ -43,7 +44,7 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
   it('search in every mode, and filtering by the other user’s document id, returns only own chunks', async () => {
     for (const mode of ['vector', 'fulltext', 'hybrid']) {
       const page = await readJson(
-        await t.as('alice', '/search', jsonPost({ query: 'vault code tapestry', mode, top_k: 50 })),
+        await t.as('alice', '/search', postJson({ query: 'vault code tapestry', mode, top_k: 50 })),
       );
       expect(page.results.every((r: { document_title: string }) => r.document_title === 'Alice notes')).toBe(
         true,
@@ -52,7 +53,7 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
         await t.as(
           'alice',
           '/search',
-          jsonPost({ query: 'vault', mode, filters: { document_ids: [mallorysDoc] } }),
+          postJson({ query: 'vault', mode, filters: { document_ids: [mallorysDoc] } }),
         ),
       );
       expect(targeted.results).toEqual([]);
@@ -61,7 +62,7 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
 
   it('chat never cites or answers from them', async () => {
     const body = await readJson(
-      await t.as('alice', '/chat', jsonPost({ message: 'What is the vault code behind the tapestry?' })),
+      await t.as('alice', '/chat', postJson({ message: 'What is the vault code behind the tapestry?' })),
     );
     expect(body.answer).not.toContain('4711');
     expect(body.citations.every((c: { document_id: string }) => c.document_id !== mallorysDoc)).toBe(true);
@@ -70,7 +71,7 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
   it('conversations: 404 to read or continue, absent from lists', async () => {
     await expectProblem(await t.as('alice', `/conversations/${mallorysConversation}`), 404);
     await expectProblem(
-      await t.as('alice', '/chat', jsonPost({ message: 'and then?', conversation_id: mallorysConversation })),
+      await t.as('alice', '/chat', postJson({ message: 'and then?', conversation_id: mallorysConversation })),
       404,
     );
     const ids = (await readJson(await t.as('alice', '/conversations'))).items.map(

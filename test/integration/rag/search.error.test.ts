@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../../src/http/pagination.ts';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { openTestDatabase } from '../../helpers/databases.ts';
-import { drain, jsonPost, uploadText } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { drain, uploadText } from '../../helpers/rag.ts';
 import { createTestApp, expectProblem, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 describe('POST /search and POST /chat reject bad input', () => {
   let database: DatabaseHandle;
   let t: TestApp;
-  const search = (body: unknown) => t.as('alice', '/search', jsonPost(body));
+  const search = (body: unknown) => t.as('alice', '/search', postJson(body));
 
   beforeAll(async () => {
     database = await openTestDatabase('pglite');
@@ -43,6 +45,30 @@ describe('POST /search and POST /chat reject bad input', () => {
     );
   });
 
+  it('400 at /body/cursor for a cursor whose fields were tampered with, before they reach SQL', async () => {
+    const request = { query: 'slot', mode: 'fulltext', top_k: 1 };
+    const page = await readJson<{ next_cursor: string }>(await search(request));
+    const issued = JSON.parse(Buffer.from(page.next_cursor, 'base64url').toString('utf8'));
+    for (const tampered of [
+      { w: 2 ** 53 },
+      { w: 1e21 },
+      { w: -1 },
+      { i: 1.5 },
+      { v: 2 ** 31 },
+      { k: 'NaN' },
+      { k: null },
+      { h: "' or 1=1 --" },
+      { extra: true },
+    ]) {
+      const cursor = encodeCursor({ ...issued, ...tampered });
+      const problem = await expectProblem(await search({ ...request, cursor }), 400);
+      expect(problem.errors?.[0]?.pointer).toBe('/body/cursor');
+    }
+    for (const cursor of [Buffer.from('[]').toString('base64url'), 'not base64url!']) {
+      await expectProblem(await search({ ...request, cursor }), 400);
+    }
+  });
+
   it('a query with no matches is an empty page, not an error', async () => {
     const page = await readJson(await search({ query: 'zzzqqq', mode: 'fulltext' }));
     expect(page).toMatchObject({ results: [], next_cursor: null });
@@ -50,19 +76,19 @@ describe('POST /search and POST /chat reject bad input', () => {
   });
 
   it('chat: 400 for an empty message, 404 for an unknown conversation', async () => {
-    await expectProblem(await t.as('alice', '/chat', jsonPost({ message: '' })), 400);
+    await expectProblem(await t.as('alice', '/chat', postJson({ message: '' })), 400);
     await expectProblem(
       await t.as(
         'alice',
         '/chat',
-        jsonPost({ message: 'slot?', conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
+        postJson({ message: 'slot?', conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
       ),
       404,
     );
     const streamed = await t.as(
       'alice',
       '/chat',
-      jsonPost({ message: 'slot?', stream: true, conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
+      postJson({ message: 'slot?', stream: true, conversation_id: '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11' }),
     );
     await expectProblem(streamed, 404);
   });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { drain, filePost, jsonPost, PG_DOC_FIXTURES, pgDoc } from '../../helpers/rag.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { drain, filePost, PG_DOC_FIXTURES, pgDoc } from '../../helpers/rag.ts';
 import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
 
 const modes = ['vector', 'fulltext', 'hybrid'] as const;
@@ -10,7 +11,7 @@ describe.each(databaseKinds)('POST /search on %s', (kind) => {
   let database: DatabaseHandle;
   let t: TestApp;
   const titles = new Map<string, string>();
-  const search = (body: Record<string, unknown>, sub = 'alice') => t.as(sub, '/search', jsonPost(body));
+  const search = (body: Record<string, unknown>, sub = 'alice') => t.as(sub, '/search', postJson(body));
 
   beforeAll(async () => {
     database = await openTestDatabase(kind);
@@ -69,7 +70,7 @@ describe.each(databaseKinds)('POST /search on %s', (kind) => {
           await t.as(
             'alice',
             '/documents',
-            jsonPost({ title: 'Interloper', content: `${query} ${query} ${mode}` }),
+            postJson({ title: 'Interloper', content: `${query} ${query} ${mode}` }),
           );
           await drain(t);
         }

@@ -2,14 +2,17 @@ import { and, eq, sql } from 'drizzle-orm';
 import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, notFound } from '../../errors.ts';
+import { enqueueJobs } from '../../queue/enqueue.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
-import { JOB_PURGE_VERSION } from '../job-kinds.ts';
+import { JOB_INDEX_VECTORS, JOB_PURGE_VERSION } from '../job-kinds.ts';
 import type { IndexVersion } from './index-version.ts';
+import { getIndexVersion, type IndexVersionWithProgress } from './list-versions.ts';
 
 /**
  * Makes a building version the active one in a single transaction: the previous version is
  * retired in the same commit, so every search reads exactly one of them. Documents take the
  * new version's chunk counts; the retired version's rows are purged after a grace delay.
+ * Both ways in use it: the build watcher once ingestion drains, and an admin's activation.
  */
 export async function switchActiveVersion(deps: Deps, versionId: number): Promise<IndexVersion> {
   const { version, purge } = await deps.db.transaction(async (tx) => {
@@ -55,4 +58,23 @@ export async function switchActiveVersion(deps: Deps, versionId: number): Promis
   await deps.queue.publish(purge);
   deps.logger.info('index version activated', { index_version: version.id });
   return version;
+}
+
+/**
+ * Manual activation of a building version (an admin need not wait for the build to drain):
+ * the atomic switch now; its HNSW index follows in the background if it is big enough to need one.
+ */
+export async function activateIndexVersion(deps: Deps, versionId: number): Promise<IndexVersionWithProgress> {
+  const version = await switchActiveVersion(deps, versionId);
+  if (!version.vectorIndexedAt && version.chunkCount >= deps.config.RAG_HNSW_MIN_CHUNKS) {
+    await enqueueJobs(deps, [
+      {
+        kind: JOB_INDEX_VECTORS,
+        payload: { indexVersionId: version.id, firstTriedAt: Date.now() },
+        key: `${JOB_INDEX_VECTORS}:${version.id}`,
+        maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
+      },
+    ]);
+  }
+  return getIndexVersion(deps, version.id);
 }

@@ -1,6 +1,12 @@
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
 
-export const openAiErrorBody = z
+// Schema pieces more than one /v1 route uses (docs/conventions.md). Plain zod, as this is not a
+// route file: `.meta({ id })` names an OpenAPI component the way `.openapi(name)` does there.
+
+/** A model name as OpenAI's API takes it; any name, checked by the provider. */
+export const modelNameSchema = z.string().min(1).max(200);
+
+export const openAiErrorSchema = z
   .object({
     error: z.object({
       message: z.string(),
@@ -9,15 +15,15 @@ export const openAiErrorBody = z
       code: z.string().nullable(),
     }),
   })
-  .openapi('OpenAIError');
+  .meta({ id: 'OpenAIError' });
 
 const error = (description: string) => ({
   description,
-  content: { 'application/json': { schema: openAiErrorBody } },
+  content: { 'application/json': { schema: openAiErrorSchema } },
 });
 
 /** Error responses of every /v1 route, in OpenAI's shape. */
-export const openAiErrors = {
+export const openAiErrorResponses = {
   400: error('Invalid request'),
   401: error('Missing or invalid bearer token'),
   403: error('Insufficient role'),

@@ -1,0 +1,65 @@
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { UsageSink } from '../usage/usage-sink.ts';
+import { createAccounting } from './call-accounting.ts';
+import { instrumentLlm } from './instrumented-client.ts';
+import type { AccountedLlm, LlmClient } from './llm-client.ts';
+import { createLocalClient } from './local/local-client.ts';
+import { createOpenAiClient } from './openai/openai-client.ts';
+import { createPriceTable } from './pricing/price-table.ts';
+import { createResilience } from './resilience/resilience.ts';
+
+/** The accounted model client, for one usage sink. */
+export type BindLlm = (sink: UsageSink) => AccountedLlm;
+
+function createProvider(config: Config): LlmClient {
+  switch (config.LLM_PROVIDER) {
+    case 'local':
+      return createLocalClient({ embeddingDimensions: config.EMBEDDING_DIMENSIONS });
+    case 'openai':
+      return createOpenAiClient({
+        apiKey: config.OPENAI_API_KEY,
+        baseURL: config.LLM_BASE_URL,
+        chatModel: config.LLM_MODEL ?? 'gpt-4o-mini',
+        embeddingModel: config.EMBEDDING_MODEL ?? 'text-embedding-3-small',
+        embeddingDimensions: config.EMBEDDING_DIMENSIONS,
+        timeoutMs: config.LLM_TIMEOUT_MS,
+      });
+  }
+}
+
+/**
+ * The model client: the provider named by LLM_PROVIDER (or `provider`, which tests pass), its
+ * circuit breakers and the price table, built once. The result binds accounting to a usage sink:
+ * once on Node, per request on Workers, whose database client lives for one request.
+ */
+export function createLlm(options: {
+  config: Config;
+  logger: Logger;
+  provider?: LlmClient;
+  now: () => Date;
+}): BindLlm {
+  const { config } = options;
+  const provider = options.provider ?? createProvider(config);
+  const resilience = createResilience({
+    maxRetries: config.LLM_MAX_RETRIES,
+    baseDelayMs: config.LLM_RETRY_BASE_DELAY_MS,
+    maxDelayMs: config.LLM_RETRY_MAX_DELAY_MS,
+    breakerThreshold: config.LLM_BREAKER_THRESHOLD,
+    breakerCooldownMs: config.LLM_BREAKER_COOLDOWN_MS,
+  });
+  const accounting = createAccounting({
+    provider: provider.provider,
+    prices: createPriceTable(config.PRICE_OVERRIDES),
+    logger: options.logger,
+    now: options.now,
+  });
+  return (sink) =>
+    instrumentLlm(provider, {
+      resilience,
+      accounting,
+      sink,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+      firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+    });
+}
