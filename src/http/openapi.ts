@@ -1,10 +1,16 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from './problem.ts';
 
 const problem = (description: string) => ({
   description,
   content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+});
+
+/** A JSON response of a route contract. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
 });
 
 /** Error responses shared by every route; spread into each createRoute's `responses`. */
@@ -30,8 +36,6 @@ export const problemResponses = {
   502: problem('The model provider failed'),
   503: problem('A dependency is unavailable'),
 } as const;
-
-export const bearerSecurity = [{ bearerAuth: [] }];
 
 export function registerSecurityScheme(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

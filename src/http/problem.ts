@@ -22,7 +22,7 @@ export const problemSchema = z
 
 export type Problem = z.infer<typeof problemSchema>;
 
-export const problemType = (slug: string) => `urn:cairn:problem:${slug}`;
+const problemType = (slug: string) => `urn:cairn:problem:${slug}`;
 
 export function problemBody(init: {
   status: number;

@@ -12,7 +12,7 @@ const targetName: Record<string, string> = {
 };
 
 /** Turns zod issues into JSON pointers (RFC 6901) rooted at the request part they came from. */
-export function fieldErrors(error: ZodError, target: string): FieldError[] {
+function fieldErrors(error: ZodError, target: string): FieldError[] {
   const root = targetName[target] ?? target;
   return error.issues.map((issue) => ({
     pointer: `/${[root, ...issue.path.map(String)].map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,

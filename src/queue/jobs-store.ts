@@ -1,8 +1,7 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { rowsOf } from '../db/rows.ts';
 import { jobs } from '../db/schema.ts';
-import { fromTimestampKey, timestampKey } from '../db/timestamp-key.ts';
 
 export interface NewJob {
   kind: string;
@@ -195,48 +194,6 @@ export async function deleteFinishedJobs(db: Database, olderThanHours: number): 
     .where(
       and(eq(jobs.status, 'done'), lt(jobs.finishedAt, sql`now() - ${`${olderThanHours} hours`}::interval`)),
     );
-}
-
-export interface DeadJob {
-  id: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  lastError: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  /** updated_at at full precision, for the next page's cursor. */
-  key: string;
-}
-
-/** The dead-letter store, most recently failed first, keyset-paginated on (updated_at, id). */
-export async function listDeadJobs(
-  db: Database,
-  options: { limit: number; after?: { key: string; id: string } | undefined },
-): Promise<DeadJob[]> {
-  const after = options.after;
-  return db
-    .select({
-      id: jobs.id,
-      kind: jobs.kind,
-      payload: jobs.payload,
-      attempts: jobs.attempts,
-      lastError: jobs.lastError,
-      createdAt: jobs.createdAt,
-      updatedAt: jobs.updatedAt,
-      key: timestampKey(jobs.updatedAt),
-    })
-    .from(jobs)
-    .where(
-      and(
-        eq(jobs.status, 'dead'),
-        after
-          ? sql`(${jobs.updatedAt}, ${jobs.id}) < (${fromTimestampKey(after.key)}, ${after.id}::uuid)`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(jobs.updatedAt), desc(jobs.id))
-    .limit(options.limit);
 }
 
 /** Re-drives a dead job with fresh attempts; null when it is not dead (or does not exist). */

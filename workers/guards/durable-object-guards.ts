@@ -39,7 +39,7 @@ function binding<T>(value: T | undefined, name: string): T {
 }
 
 /** The default guards on Workers: strongly consistent per-key state in Durable Objects. */
-export function durableObjectGuardBackend(env: Env): GuardBackend {
+function durableObjectGuardBackend(env: Env): GuardBackend {
   return {
     rateLimiter: () => createDurableObjectRateLimiter(binding(env.RATE_LIMITER, 'RATE_LIMITER')),
     idempotency: () => createDurableObjectIdempotencyStore(binding(env.IDEMPOTENCY, 'IDEMPOTENCY')),

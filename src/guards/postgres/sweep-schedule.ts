@@ -23,7 +23,7 @@ export function createSweepSchedule(intervalMs = 60_000): SweepSchedule {
 }
 
 /** How many expired rows one sweep deletes at most, so a sweep never holds locks for long. */
-export const SWEEP_BATCH = 1000;
+const SWEEP_BATCH = 1000;
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 

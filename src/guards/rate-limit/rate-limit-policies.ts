@@ -1,9 +1,9 @@
 /** Route classes with their own rate-limit policies (configured per class). */
-export const routeClasses = ['model', 'write', 'read', 'admin'] as const;
+const routeClasses = ['model', 'write', 'read', 'admin'] as const;
 export type RouteClass = (typeof routeClasses)[number];
 
 /** Route classes plus the pre-auth limiter, keyed by client address. */
-export const limitedClasses = [...routeClasses, 'anonymous'] as const;
+const limitedClasses = [...routeClasses, 'anonymous'] as const;
 export type LimitedClass = (typeof limitedClasses)[number];
 
 /** At most `limit` requests per fixed window of `windowS` seconds (windows are aligned to the epoch). */
@@ -19,7 +19,7 @@ export type RateLimitPolicies = Record<LimitedClass, RateLimitPolicy[]>;
  * Each class pairs a short "burst" window with a longer sustained one; model routes are
  * the tightest because every request costs a model call.
  */
-export const DEFAULT_RATE_LIMIT_POLICIES =
+const DEFAULT_RATE_LIMIT_POLICIES =
   'model:10/1s,300/1m;write:20/1s,600/1m;read:50/1s,1500/1m;admin:50/1s,1500/1m;anonymous:20/1s,300/1m';
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };

@@ -1,14 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, jsonResponse, problemResponses } from '../../http/openapi.ts';
 import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
 import { chunkOverlapSchema, chunkSizeSchema, metadataSchema } from '../rag.schemas.ts';
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const metadata = metadataSchema.openapi({ example: { team: 'docs', lang: 'en' } });
 
@@ -93,8 +88,11 @@ export const uploadDocumentRoute = createRoute({
     },
   },
   responses: {
-    202: json(uploadResultSchema, 'Stored; ingestion queued'),
-    200: json(uploadResultSchema, 'The same content was already uploaded: the existing document, no new job'),
+    202: jsonResponse(uploadResultSchema, 'Stored; ingestion queued'),
+    200: jsonResponse(
+      uploadResultSchema,
+      'The same content was already uploaded: the existing document, no new job',
+    ),
     ...authErrorResponses,
     ...problemResponses,
   },
@@ -110,7 +108,7 @@ export const listDocumentsRoute = createRoute({
     query: pageQuerySchema.extend({ status: z.enum(documentStatuses).optional() }),
   },
   responses: {
-    200: json(pageSchema(documentSchema, 'DocumentPage'), 'A page of documents'),
+    200: jsonResponse(pageSchema(documentSchema, 'DocumentPage'), 'A page of documents'),
     ...authErrorResponses,
     ...problemResponses,
   },
@@ -123,7 +121,11 @@ export const getDocumentRoute = createRoute({
   summary: 'A document with its ingestion status and progress',
   ...guarded({ routeClass: 'read' }),
   request: { params: idParam },
-  responses: { 200: json(documentSchema, 'The document'), ...authErrorResponses, ...problemResponses },
+  responses: {
+    200: jsonResponse(documentSchema, 'The document'),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
 });
 
 export const deleteDocumentRoute = createRoute({

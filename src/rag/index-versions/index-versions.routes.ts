@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { indexVersionStates } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, jsonResponse, problemResponses } from '../../http/openapi.ts';
 import { chunkOverlapSchema, chunkSizeSchema } from '../rag.schemas.ts';
 
 export const indexVersionSchema = z
@@ -27,11 +27,6 @@ export const indexVersionSchema = z
   .openapi('IndexVersion');
 
 const indexVersionListSchema = z.object({ items: z.array(indexVersionSchema) }).openapi('IndexVersionList');
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export const createIndexVersionRoute = createRoute({
   method: 'post',
@@ -60,7 +55,7 @@ export const createIndexVersionRoute = createRoute({
     },
   },
   responses: {
-    202: json(indexVersionSchema, 'Created; rebuilding'),
+    202: jsonResponse(indexVersionSchema, 'Created; rebuilding'),
     ...authErrorResponses,
     ...problemResponses,
   },
@@ -73,7 +68,7 @@ export const listIndexVersionsRoute = createRoute({
   summary: 'Index versions with their build progress',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
   responses: {
-    200: json(indexVersionListSchema, 'All versions, newest first'),
+    200: jsonResponse(indexVersionListSchema, 'All versions, newest first'),
     ...authErrorResponses,
     ...problemResponses,
   },
@@ -94,5 +89,9 @@ export const activateIndexVersionRoute = createRoute({
         .openapi({ param: { name: 'id', in: 'path' } }),
     }),
   },
-  responses: { 200: json(indexVersionSchema, 'Now active'), ...authErrorResponses, ...problemResponses },
+  responses: {
+    200: jsonResponse(indexVersionSchema, 'Now active'),
+    ...authErrorResponses,
+    ...problemResponses,
+  },
 });
