@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { FieldError } from '../errors.ts';
+
+// A lone surrogate is not Unicode text: PostgreSQL stores it as U+FFFD (two different strings
+// become one) and NUL it refuses outright. Both are rejected, never silently altered.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why `text` cannot be accepted as text (a NUL character or a lone surrogate), or undefined. */
+export function textProblem(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (it has a lone surrogate)';
+  return undefined;
+}
+
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/**
+ * The first string in a JSON value (object keys included) that `textProblem` refuses, as a field
+ * error under `pointer`. Walks iteratively, so a deeply nested value cannot overflow the stack.
+ */
+export function findUnsafeText(value: unknown, pointer: string): FieldError | undefined {
+  const stack: [unknown, string][] = [[value, pointer]];
+  while (stack.length > 0) {
+    const [node, at] = stack.pop()!;
+    if (typeof node === 'string') {
+      const problem = textProblem(node);
+      if (problem) return { pointer: at, detail: problem };
+    } else if (Array.isArray(node)) {
+      node.forEach((child, i) => stack.push([child, `${at}/${i}`]));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        const problem = textProblem(key);
+        if (problem) return { pointer: `${at}/${escapePointer(key)}`, detail: `key ${problem}` };
+        stack.push([child, `${at}/${escapePointer(key)}`]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A string field that refuses NUL characters and lone surrogates (400 with the field's pointer). */
+export const safeString = () =>
+  z.string().superRefine((text, ctx) => {
+    const problem = textProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
