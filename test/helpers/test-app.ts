@@ -140,6 +140,22 @@ export async function expectProblem(response: Response, status: number): Promise
   return body;
 }
 
+/**
+ * Opens a fresh database for the enclosing describe block and closes it after it. The returned
+ * handle is filled in beforeAll, so read it inside tests only. For files that build several apps
+ * over one database (`createTestApp(database, options)` per case); useTestApp builds on it.
+ */
+export function useTestDatabase(kind: DatabaseKind): TestDatabase {
+  const database = {} as TestDatabase;
+  beforeAll(async () => {
+    Object.assign(database, await openTestDatabase(kind));
+  });
+  afterAll(() => database.close?.());
+  return database;
+}
+
+type TestDatabase = Awaited<ReturnType<typeof openTestDatabase>>;
+
 interface UseTestAppOptions extends TestAppOptions {
   /**
    * Start the scripted fake OpenAI server (test/helpers/fake-openai-server.ts) before the app and
@@ -150,7 +166,7 @@ interface UseTestAppOptions extends TestAppOptions {
 }
 
 type UsedTestApp<O extends UseTestAppOptions> = TestApp & {
-  database: DatabaseHandle;
+  database: TestDatabase;
 } & (O['openai'] extends true | FakeOpenAiOptions ? { openai: FakeOpenAiServer } : unknown);
 
 /**
@@ -168,18 +184,16 @@ export function useTestApp<const O extends UseTestAppOptions = UseTestAppOptions
   kind: DatabaseKind,
   options: O = {} as O,
 ): UsedTestApp<O> {
-  const context = {} as TestApp & { database: DatabaseHandle; openai?: FakeOpenAiServer };
+  const database = useTestDatabase(kind);
+  const context = {} as TestApp & { database: TestDatabase; openai?: FakeOpenAiServer };
   beforeAll(async () => {
     const { openai, ...appOptions } = options;
     const fake = openai ? await startFakeOpenAi(openai === true ? {} : openai) : undefined;
     const env = fake ? { ...openAiEnv(fake.url), ...appOptions.env } : appOptions.env;
-    const database = await openTestDatabase(kind);
     Object.assign(context, createTestApp(database, { ...appOptions, env }), { database, openai: fake });
   });
   if (options.openai) beforeEach(() => context.openai?.reset());
-  afterAll(async () => {
-    await context.openai?.close();
-    await context.database?.close();
-  });
+  // Registered after useTestDatabase's, so it runs before the database closes.
+  afterAll(() => context.openai?.close());
   return context as UsedTestApp<O>;
 }

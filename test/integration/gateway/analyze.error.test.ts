@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../helpers/fake-openai-server.ts';
+import { describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson } from '../../helpers/json-request.ts';
-import { openAiEnv } from '../../helpers/openai-env.ts';
-import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 import { storedUsage } from '../../helpers/usage-rows.ts';
 
 const text = 'The release went fine.';
@@ -16,90 +13,79 @@ const violating = JSON.stringify({
   language: 'en',
 });
 
-describe.each(databaseKinds)('POST /analyze failures on %s', (kind) => {
-  let database: DatabaseHandle;
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
+/** A distinct user for each case of a table. */
+const subFor = (label: string) => label.replace(/\W+/g, '-');
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    fake = await startFakeOpenAi();
-    t = createTestApp(database, {
-      env: openAiEnv(fake.url, {
-        ANALYZE_MAX_ATTEMPTS: '3',
-        ANALYZE_MAX_TEXT_CHARS: '200',
-        ANALYZE_SCHEMA_MAX_BYTES: '600',
-        ANALYZE_SCHEMA_MAX_DEPTH: '6',
-      }),
-    });
-  });
-  afterAll(async () => {
-    await fake.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    fake.requests.length = 0;
+describe.each(databaseKinds)('POST /analyze failures on %s', (kind) => {
+  const t = useTestApp(kind, {
+    openai: true,
+    env: {
+      ANALYZE_MAX_ATTEMPTS: '3',
+      ANALYZE_MAX_TEXT_CHARS: '200',
+      ANALYZE_SCHEMA_MAX_BYTES: '600',
+      ANALYZE_SCHEMA_MAX_DEPTH: '6',
+    },
   });
 
   it('answers 502 naming the violations when every attempt breaks the schema, never the raw output', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'chat', content: violating },
       { kind: 'chat', content: violating },
       { kind: 'chat', content: violating },
     );
-    const res = await t.as('alice', '/analyze', postJson({ text }, { 'X-Request-Id': 'all-bad' }));
+    const res = await t.as('all-bad-alice', '/analyze', postJson({ text }, { 'X-Request-Id': 'all-bad' }));
     const problem = await expectProblem(res, 502);
     expect(problem).toMatchObject({ attempts: 3, type: 'urn:cairn:problem:upstream-invalid-output' });
     expect(problem.errors?.map((e) => e.pointer)).toEqual(
       expect.arrayContaining(['/result/sentiment/label', '/result/sentiment/confidence', '/result/topics']),
     );
     expect(JSON.stringify(problem)).not.toContain('"great"');
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
     const rows = (await storedUsage(t)).filter((r) => r.requestId === 'all-bad');
     expect(rows).toHaveLength(3);
   });
 
   it('answers 502 when the model never produces JSON', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'chat', content: 'Sure! Here is the analysis you asked for.' },
       { kind: 'chat', content: 'I cannot do that.' },
       { kind: 'chat', content: '' },
     );
-    const problem = await expectProblem(await t.as('alice', '/analyze', postJson({ text })), 502);
+    const problem = await expectProblem(await t.as('no-json-alice', '/analyze', postJson({ text })), 502);
     expect(problem.errors?.[0]?.detail).toContain('empty');
   });
 
   it('answers 504 when the provider times out on every attempt', async () => {
-    fake.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    t.openai.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
     const problem = await expectProblem(
-      await t.as('alice', '/analyze', postJson({ text, model: 'hanging' })),
+      await t.as('timeout-alice', '/analyze', postJson({ text, model: 'hanging' })),
       504,
     );
     expect(problem.type).toBe('urn:cairn:problem:upstream-timeout');
   });
 
   it('passes a provider 400 on as 400 without retrying', async () => {
-    fake.script({ kind: 'status', status: 400, message: 'model not found' });
+    t.openai.script({ kind: 'status', status: 400, message: 'model not found' });
     const problem = await expectProblem(
-      await t.as('alice', '/analyze', postJson({ text, model: 'no-such-model' })),
+      await t.as('rejected-alice', '/analyze', postJson({ text, model: 'no-such-model' })),
       400,
     );
     expect(problem.detail).toContain('model not found');
-    expect(fake.requests).toHaveLength(1);
+    expect(t.openai.requests).toHaveLength(1);
   });
 
   it('answers 503 with Retry-After while the breaker is open', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'status', status: 500 },
       { kind: 'status', status: 500 },
       { kind: 'status', status: 500 },
     );
-    await expectProblem(await t.as('alice', '/analyze', postJson({ text, model: 'broken' })), 502);
-    const res = await t.as('alice', '/analyze', postJson({ text, model: 'broken' }));
+    await expectProblem(await t.as('breaker-alice', '/analyze', postJson({ text, model: 'broken' })), 502);
+    const res = await t.as('breaker-alice', '/analyze', postJson({ text, model: 'broken' }));
     const problem = await expectProblem(res, 503);
     expect(problem.type).toBe('urn:cairn:problem:circuit-open');
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
   });
 
   it.each([
@@ -108,10 +94,10 @@ describe.each(databaseKinds)('POST /analyze failures on %s', (kind) => {
     ['a text over ANALYZE_MAX_TEXT_CHARS', { text: 'x'.repeat(201) }, '/body/text'],
     ['a schema that is not an object', { text, schema: 'object' }, '/body/schema'],
     ['a model name with spaces', { text, model: 'gpt 4' }, '/body/model'],
-  ])('rejects %s with 400', async (_, body, pointer) => {
-    const problem = await expectProblem(await t.as('alice', '/analyze', postJson(body)), 400);
+  ])('rejects %s with 400', async (label, body, pointer) => {
+    const problem = await expectProblem(await t.as(subFor(label), '/analyze', postJson(body)), 400);
     expect(problem.errors?.map((e) => e.pointer)).toContain(pointer);
-    expect(fake.requests).toHaveLength(0);
+    expect(t.openai.requests).toHaveLength(0);
   });
 
   const deep = {
@@ -160,14 +146,17 @@ describe.each(databaseKinds)('POST /analyze failures on %s', (kind) => {
       '/body/schema/properties/a/maxLength',
     ],
     ['with required not a list', { type: 'object', required: 'a' }, '/body/schema/required'],
-  ])('rejects a schema %s with 422', async (_, schema, pointer) => {
-    const problem = await expectProblem(await t.as('alice', '/analyze', postJson({ text, schema })), 422);
+  ])('rejects a schema %s with 422', async (label, schema, pointer) => {
+    const problem = await expectProblem(
+      await t.as(subFor(`schema ${label}`), '/analyze', postJson({ text, schema })),
+      422,
+    );
     expect(problem.errors?.map((e) => e.pointer)).toContain(pointer);
-    expect(fake.requests).toHaveLength(0);
+    expect(t.openai.requests).toHaveLength(0);
   });
 
   it('rejects malformed JSON with 400', async () => {
-    const res = await t.as('alice', '/analyze', {
+    const res = await t.as('malformed-alice', '/analyze', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"text": ',

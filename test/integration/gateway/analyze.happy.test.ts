@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { analysisSchema } from '../../../src/gateway/analyze/analysis-schema.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../helpers/fake-openai-server.ts';
-import { postJson } from '../../helpers/json-request.ts';
-import { openAiEnv } from '../../helpers/openai-env.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { analyzeTextRoute } from '../../../src/gateway/analyze/analyze.routes.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 import { storedUsage } from '../../helpers/usage-rows.ts';
 
 const review =
@@ -19,36 +17,17 @@ const validAnalysis = {
   language: 'en',
 };
 
-interface AnalyzeBody {
-  result: Record<string, unknown>;
-  model: string;
-  usage: { tokens_in: number; tokens_out: number; cost_usd: number };
-  attempts: number;
-  request_id: string;
-}
-
 describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
-  let database: DatabaseHandle;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(() => database.close());
-
   describe('with the local provider', () => {
-    let t: TestApp;
-    beforeAll(() => {
-      t = createTestApp(database);
-    });
+    const t = useTestApp(kind);
 
     it('returns the default analysis, validated, with usage and the cost headers', async () => {
       const res = await t.as(
-        'alice',
+        'local-alice',
         '/analyze',
         postJson({ text: review }, { 'X-Request-Id': 'analyze-local-1' }),
       );
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as AnalyzeBody;
+      const body = await readBody(res, analyzeTextRoute, 200);
       expect(analysisSchema.safeParse(body.result).success).toBe(true);
       expect(body.result).toMatchObject({ sentiment: { label: 'positive' }, language: 'en' });
       expect(body.result.entities).toEqual(
@@ -77,9 +56,8 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
         required: ['tone', 'keywords', 'stars'],
         additionalProperties: false,
       };
-      const res = await t.as('alice', '/analyze', postJson({ text: review, schema }));
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as AnalyzeBody;
+      const res = await t.as('local-bob', '/analyze', postJson({ text: review, schema }));
+      const body = await readBody(res, analyzeTextRoute, 200);
       expect(Object.keys(body.result).sort()).toEqual(['keywords', 'stars', 'tone']);
       expect((body.result.keywords as string[]).length).toBeLessThanOrEqual(3);
       expect(body.result.stars).toBeGreaterThanOrEqual(1);
@@ -87,25 +65,30 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
 
     it('replays an idempotent request without calling the model or billing again', async () => {
       const key = { 'Idempotency-Key': 'analyze-once', 'X-Request-Id': 'analyze-idem-1' };
-      const first = await t.as('erin', '/analyze', postJson({ text: review }, key));
+      const first = await t.as('local-erin', '/analyze', postJson({ text: review }, key));
       const again = await t.as(
-        'erin',
+        'local-erin',
         '/analyze',
         postJson({ text: review }, { ...key, 'X-Request-Id': 'analyze-idem-2' }),
       );
-      expect(again.status).toBe(200);
+      expect(await readBody(again, analyzeTextRoute, 200)).toEqual(
+        await readBody(first, analyzeTextRoute, 200),
+      );
       expect(again.headers.get('idempotent-replayed')).toBe('true');
-      expect(await again.json()).toEqual(await first.json());
       const rows = (await storedUsage(t)).filter((r) => r.requestId?.startsWith('analyze-idem-'));
       expect(rows.map((r) => r.requestId)).toEqual(['analyze-idem-1']);
     });
 
     it('stores one usage event per model call under the caller', async () => {
-      await t.as('carol', '/analyze', postJson({ text: review }, { 'X-Request-Id': 'analyze-usage-1' }));
+      await t.as(
+        'local-carol',
+        '/analyze',
+        postJson({ text: review }, { 'X-Request-Id': 'analyze-usage-1' }),
+      );
       const rows = (await storedUsage(t)).filter((r) => r.requestId === 'analyze-usage-1');
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
-        userId: 'carol',
+        userId: 'local-carol',
         route: '/analyze',
         provider: 'local',
         model: 'local',
@@ -118,31 +101,21 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
   });
 
   describe('with an OpenAI-compatible provider', () => {
-    let fake: FakeOpenAiServer;
-    let t: TestApp;
-    beforeAll(async () => {
-      fake = await startFakeOpenAi();
-      t = createTestApp(database, { env: openAiEnv(fake.url) });
-    });
-    afterAll(() => fake.close());
-    beforeEach(() => {
-      fake.requests.length = 0;
-    });
+    const t = useTestApp(kind, { openai: true });
 
     it('asks in structured-output mode and returns the validated JSON with its cost', async () => {
-      fake.script({
+      t.openai.script({
         kind: 'chat',
         content: JSON.stringify(validAnalysis),
         usage: { prompt: 2000, completion: 100 },
       });
-      const res = await t.as('alice', '/analyze', postJson({ text: review }));
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as AnalyzeBody;
+      const res = await t.as('remote-alice', '/analyze', postJson({ text: review }));
+      const body = await readBody(res, analyzeTextRoute, 200);
       expect(body.result).toEqual(validAnalysis);
       const cost = (2000 * 0.15 + 100 * 0.6) / 1e6;
       expect(body.usage).toEqual({ tokens_in: 2000, tokens_out: 100, cost_usd: cost });
       expect(Number(res.headers.get('x-cairn-cost-usd'))).toBeCloseTo(cost, 10);
-      const sent = fake.requests[0]?.body as {
+      const sent = t.openai.requests[0]?.body as {
         response_format: { type: string; json_schema: { strict: boolean; schema: unknown } };
         messages: { role: string; content: string }[];
       };
@@ -152,20 +125,19 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
     });
 
     it('repairs invalid JSON on the second attempt, feeding the error back', async () => {
-      fake.script(
+      t.openai.script(
         { kind: 'chat', content: '{"summary": "unterminated', usage: { prompt: 100, completion: 10 } },
         { kind: 'chat', content: JSON.stringify(validAnalysis), usage: { prompt: 150, completion: 20 } },
       );
       const res = await t.as(
-        'alice',
+        'remote-bob',
         '/analyze',
         postJson({ text: review }, { 'X-Request-Id': 'repair-json' }),
       );
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as AnalyzeBody;
+      const body = await readBody(res, analyzeTextRoute, 200);
       expect(body.attempts).toBe(2);
       expect(body.usage).toMatchObject({ tokens_in: 250, tokens_out: 30 });
-      const retry = fake.requests[1]?.body as { messages: { role: string; content: string }[] };
+      const retry = t.openai.requests[1]?.body as { messages: { role: string; content: string }[] };
       expect(retry.messages.at(-2)).toEqual({ role: 'assistant', content: '{"summary": "unterminated' });
       expect(retry.messages.at(-1)?.content).toContain('not valid JSON');
       const rows = (await storedUsage(t)).filter((r) => r.requestId === 'repair-json');
@@ -173,17 +145,16 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
     });
 
     it('repairs a schema violation on the second attempt, naming the field', async () => {
-      fake.script(
+      t.openai.script(
         {
           kind: 'chat',
           content: JSON.stringify({ ...validAnalysis, sentiment: { label: 'ecstatic', confidence: 2 } }),
         },
         { kind: 'chat', content: JSON.stringify(validAnalysis) },
       );
-      const res = await t.as('alice', '/analyze', postJson({ text: review }));
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as AnalyzeBody).attempts).toBe(2);
-      const feedback = (fake.requests[1]!.body as { messages: { content: string }[] }).messages.at(
+      const res = await t.as('remote-carol', '/analyze', postJson({ text: review }));
+      expect((await readBody(res, analyzeTextRoute, 200)).attempts).toBe(2);
+      const feedback = (t.openai.requests[1]!.body as { messages: { content: string }[] }).messages.at(
         -1,
       )?.content;
       expect(feedback).toContain('/sentiment/label');
@@ -191,10 +162,9 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
     });
 
     it('accepts JSON wrapped in a Markdown code fence', async () => {
-      fake.script({ kind: 'chat', content: `\`\`\`json\n${JSON.stringify(validAnalysis)}\n\`\`\`` });
-      const res = await t.as('alice', '/analyze', postJson({ text: review }));
-      expect(res.status).toBe(200);
-      expect(((await res.json()) as AnalyzeBody).attempts).toBe(1);
+      t.openai.script({ kind: 'chat', content: `\`\`\`json\n${JSON.stringify(validAnalysis)}\n\`\`\`` });
+      const res = await t.as('remote-dave', '/analyze', postJson({ text: review }));
+      expect((await readBody(res, analyzeTextRoute, 200)).attempts).toBe(1);
     });
 
     it('validates a custom schema with the JSON Schema validator and repairs violations', async () => {
@@ -206,25 +176,28 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
         },
         required: ['verdict', 'reasons'],
       };
-      fake.script(
+      t.openai.script(
         { kind: 'chat', content: '{"verdict":"maybe","reasons":[]}' },
         { kind: 'chat', content: '{"verdict":"ship","reasons":["fast"]}' },
       );
-      const res = await t.as('alice', '/analyze', postJson({ text: review, schema, model: 'gpt-4.1-mini' }));
-      expect(res.status).toBe(200);
-      const body = (await res.json()) as AnalyzeBody;
+      const res = await t.as(
+        'remote-erin',
+        '/analyze',
+        postJson({ text: review, schema, model: 'gpt-4.1-mini' }),
+      );
+      const body = await readBody(res, analyzeTextRoute, 200);
       expect(body).toMatchObject({
         result: { verdict: 'ship', reasons: ['fast'] },
         attempts: 2,
         model: 'gpt-4.1-mini',
       });
-      const first = fake.requests[0]?.body as {
+      const first = t.openai.requests[0]?.body as {
         model: string;
         response_format: { json_schema: { strict: boolean; schema: unknown } };
       };
       expect(first.model).toBe('gpt-4.1-mini');
       expect(first.response_format.json_schema).toMatchObject({ strict: false, schema });
-      const feedback = (fake.requests[1]!.body as { messages: { content: string }[] }).messages.at(
+      const feedback = (t.openai.requests[1]!.body as { messages: { content: string }[] }).messages.at(
         -1,
       )?.content;
       expect(feedback).toContain('/verdict');

@@ -1,35 +1,30 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../helpers/fake-openai-server.ts';
-import { openAiEnv } from '../../helpers/openai-env.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseKinds } from '../../helpers/databases.ts';
 import { serveApp } from '../../helpers/serve-app.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { type TestApp, useTestApp } from '../../helpers/test-app.ts';
 import { storedUsage } from '../../helpers/usage-rows.ts';
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 
-describe.each(databaseKinds)('the OpenAI-compatible surface through the openai SDK on %s', (kind) => {
-  let database: DatabaseHandle;
-
+/** Serves the app for the enclosing describe block; `sdk(sub)` is an openai client acting as `sub`. */
+function useSdk(t: TestApp) {
+  let server: Awaited<ReturnType<typeof serveApp>>;
   beforeAll(async () => {
-    database = await openTestDatabase(kind);
+    server = await serveApp(t);
   });
-  afterAll(() => database.close());
+  afterAll(() => server.close());
+  return async (sub: string) =>
+    new OpenAI({ baseURL: `${server.url}/v1`, apiKey: await t.token(sub), maxRetries: 0 });
+}
 
+describe.each(databaseKinds)('the OpenAI-compatible surface through the openai SDK on %s', (kind) => {
   describe('over the local provider', () => {
-    let t: TestApp;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let client: OpenAI;
-    beforeAll(async () => {
-      t = createTestApp(database, { env: { EMBEDDING_DIMENSIONS: '64' } });
-      server = await serveApp(t);
-      client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: await t.token('sdk-user'), maxRetries: 0 });
-    });
-    afterAll(() => server.close());
+    const t = useTestApp(kind, { env: { EMBEDDING_DIMENSIONS: '64' } });
+    const sdk = useSdk(t);
 
     it('completes a chat, says the model is local and reports cost and overhead headers', async () => {
+      const client = await sdk('sdk-chat');
       const { data, response } = await client.chat.completions
         .create({
           model: 'gpt-4o-mini',
@@ -53,6 +48,7 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('streams chunks as Server-Sent Events, ending with the usage chunk when asked', async () => {
+      const client = await sdk('sdk-stream');
       const stream = await client.chat.completions.create({
         model: 'anything',
         messages: [
@@ -77,6 +73,7 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('calls tools chosen by rule', async () => {
+      const client = await sdk('sdk-tools');
       const completion = await client.chat.completions.create({
         model: 'local',
         messages: [{ role: 'user', content: 'What is the weather in Lisbon?' }],
@@ -98,6 +95,7 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('answers JSON for a json_schema response format', async () => {
+      const client = await sdk('sdk-json');
       const completion = await client.chat.completions.create({
         model: 'local',
         messages: [{ role: 'user', content: 'I love this phone, the battery is excellent.' }],
@@ -117,6 +115,7 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('embeds as floats and as base64, with similar texts closer', async () => {
+      const client = await sdk('sdk-embed');
       const texts = ['postgres vector index', 'postgres vector indexes', 'banana bread recipe'];
       const base64 = await client.embeddings.create({ model: 'local', input: texts });
       const floats = await client.embeddings.create({
@@ -135,49 +134,48 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('lists the provider models', async () => {
+      const client = await sdk('sdk-models');
       const ids = [];
       for await (const model of client.models.list()) ids.push(model.id);
       expect(ids).toEqual(['local', 'local-hash-embedding']);
     });
 
     it('records usage for every /v1 call under the token subject', async () => {
-      await client.chat.completions.create({
-        model: 'x',
-        messages: [{ role: 'user', content: 'hi' }],
-        user: 'someone-else',
-      });
-      const rows = (await storedUsage(t)).filter((r) => r.route?.startsWith('/v1/'));
-      expect(rows.length).toBeGreaterThanOrEqual(5);
-      expect(new Set(rows.map((r) => r.userId))).toEqual(new Set(['sdk-user']));
-      expect(new Set(rows.map((r) => r.operation))).toEqual(new Set(['chat', 'chat_stream', 'embed']));
+      const client = await sdk('sdk-usage');
+      const withId = (requestId: string) => ({ headers: { 'X-Request-Id': `sdk-usage-${requestId}` } });
+      const messages = [{ role: 'user' as const, content: 'hi' }];
+      await client.chat.completions.create({ model: 'x', messages, user: 'someone-else' }, withId('chat'));
+      const stream = await client.chat.completions.create(
+        { model: 'x', messages, user: 'someone-else', stream: true },
+        withId('stream'),
+      );
+      let chunks = 0;
+      for await (const _chunk of stream) chunks++;
+      expect(chunks).toBeGreaterThan(0);
+      await client.embeddings.create(
+        { model: 'local', input: ['hi', 'there'], user: 'someone-else' },
+        withId('embed'),
+      );
+      const rows = (await storedUsage(t)).filter((r) => r.requestId?.startsWith('sdk-usage-'));
+      expect(rows).toHaveLength(3);
+      expect(rows.map((r) => [r.requestId, r.route, r.operation])).toEqual(
+        expect.arrayContaining([
+          ['sdk-usage-chat', '/v1/chat/completions', 'chat'],
+          ['sdk-usage-stream', '/v1/chat/completions', 'chat_stream'],
+          ['sdk-usage-embed', '/v1/embeddings', 'embed'],
+        ]),
+      );
+      expect(new Set(rows.map((r) => r.userId))).toEqual(new Set(['sdk-usage']));
     });
   });
 
   describe('proxying an OpenAI-compatible provider', () => {
-    let fake: FakeOpenAiServer;
-    let t: TestApp;
-    let server: Awaited<ReturnType<typeof serveApp>>;
-    let client: OpenAI;
-    beforeAll(async () => {
-      fake = await startFakeOpenAi();
-      t = createTestApp(database, { env: openAiEnv(fake.url) });
-      server = await serveApp(t);
-      client = new OpenAI({
-        baseURL: `${server.url}/v1`,
-        apiKey: await t.token('proxy-user'),
-        maxRetries: 0,
-      });
-    });
-    afterAll(async () => {
-      await server.close();
-      await fake.close();
-    });
-    beforeEach(() => {
-      fake.requests.length = 0;
-    });
+    const t = useTestApp(kind, { openai: true });
+    const sdk = useSdk(t);
 
     it('forwards the request with cairn credentials and prices the reply', async () => {
-      fake.script({
+      const client = await sdk('proxy-chat');
+      t.openai.script({
         kind: 'chat',
         content: 'from upstream',
         model: 'gpt-4o-2024-08-06',
@@ -197,8 +195,8 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
       expect(data.model).toBe('gpt-4o-2024-08-06');
       expect(data.usage).toMatchObject({ prompt_tokens: 100, completion_tokens: 50, total_tokens: 150 });
       expect(Number(response.headers.get('x-cairn-cost-usd'))).toBeCloseTo((100 * 2.5 + 50 * 10) / 1e6, 10);
-      expect(fake.requests[0]?.headers.authorization).toBe('Bearer sk-test');
-      expect(fake.requests[0]?.body).toMatchObject({
+      expect(t.openai.requests[0]?.headers.authorization).toBe('Bearer sk-test');
+      expect(t.openai.requests[0]?.body).toMatchObject({
         model: 'gpt-4o',
         temperature: 0.2,
         max_completion_tokens: 20,
@@ -208,7 +206,12 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('streams the provider reply with its usage', async () => {
-      fake.script({ kind: 'chat', content: 'streamed from upstream', usage: { prompt: 30, completion: 6 } });
+      const client = await sdk('proxy-stream');
+      t.openai.script({
+        kind: 'chat',
+        content: 'streamed from upstream',
+        usage: { prompt: 30, completion: 6 },
+      });
       const stream = await client.chat.completions.create({
         model: 'gpt-4o-mini',
         messages: [{ role: 'user', content: 'hi' }],
@@ -226,12 +229,13 @@ describe.each(databaseKinds)('the OpenAI-compatible surface through the openai S
     });
 
     it('passes embeddings through at the configured dimensions', async () => {
+      const client = await sdk('proxy-embed');
       const result = await client.embeddings.create({
         model: 'text-embedding-3-small',
         input: 'hello there',
       });
       expect(result.data[0]?.embedding).toHaveLength(8);
-      expect(fake.requests[0]?.body).toMatchObject({ model: 'text-embedding-3-small', dimensions: 8 });
+      expect(t.openai.requests[0]?.body).toMatchObject({ model: 'text-embedding-3-small', dimensions: 8 });
     });
   });
 });

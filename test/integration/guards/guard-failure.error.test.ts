@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.ts';
 import { createGuardMetrics } from '../../../src/guards/guard-metrics.ts';
 import type { Guards } from '../../../src/guards/guards.ts';
@@ -11,17 +11,17 @@ import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { openPglite, openPostgres } from '../../../src/node/open-database.ts';
 import { openTestDatabase } from '../../helpers/databases.ts';
 import { createGuardProbe } from '../../helpers/guard-probe.ts';
-import { createTestApp, expectProblem } from '../../helpers/test-app.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { createTestApp, expectProblem, useTestDatabase } from '../../helpers/test-app.ts';
 
-let database: DatabaseHandle;
+// The app's own database; the failing stores under test live elsewhere.
+const database = useTestDatabase('pglite');
 let closed: DatabaseHandle;
 beforeAll(async () => {
-  database = await openTestDatabase('pglite');
   // A PostgreSQL that has gone away: every query on it fails.
   closed = await openPglite(undefined);
   await closed.close();
 });
-afterAll(() => database.close());
 
 const down = (db: DatabaseHandle['db']) => ({
   rateLimiter: createPostgresRateLimiter(db),
@@ -32,7 +32,8 @@ const working = () => ({
   idempotency: createMemoryIdempotencyStore(),
 });
 
-function setup(guards: Omit<Guards, 'metrics'>, env: Record<string, string> = {}) {
+/** An app for one test, with these guard stores, acting as `sub`. */
+function setup(sub: string, guards: Omit<Guards, 'metrics'>, env: Record<string, string> = {}) {
   const probe = createGuardProbe();
   const metrics = createGuardMetrics();
   const app = createTestApp(database, {
@@ -42,18 +43,14 @@ function setup(guards: Omit<Guards, 'metrics'>, env: Record<string, string> = {}
   });
   probe.mount(app.app);
   const post = (key?: string) =>
-    app.as('dana', '/test/probe', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
-      body: JSON.stringify({ text: 'hello' }),
-    });
+    app.as(sub, '/test/probe', postJson({ text: 'hello' }, key ? { 'Idempotency-Key': key } : {}));
   const failures = () => app.logs.filter((l) => l.msg === 'guard store failed');
   return { app, probe, metrics, post, failures };
 }
 
 describe('when the rate limiter store fails', () => {
   it('fails open by default: the request runs without RateLimit headers, logged and counted', async () => {
-    const { post, probe, metrics, failures } = setup({
+    const { post, probe, metrics, failures } = setup('rate-limit-open', {
       ...working(),
       rateLimiter: down(closed.db).rateLimiter,
     });
@@ -67,6 +64,7 @@ describe('when the rate limiter store fails', () => {
 
   it('fails closed when configured: 503 with Retry-After, and the route never runs', async () => {
     const { post, probe, metrics } = setup(
+      'rate-limit-closed',
       { ...working(), rateLimiter: down(closed.db).rateLimiter },
       { RATE_LIMIT_FAILURE_MODE: 'closed' },
     );
@@ -80,7 +78,10 @@ describe('when the rate limiter store fails', () => {
 
 describe('when the idempotency store fails', () => {
   it('fails closed by default: 503, no model call', async () => {
-    const { post, probe, failures } = setup({ ...working(), idempotency: down(closed.db).idempotency });
+    const { post, probe, failures } = setup('idempotency-closed', {
+      ...working(),
+      idempotency: down(closed.db).idempotency,
+    });
     await expectProblem(await post('k-1'), 503);
     expect(probe.modelCalls()).toBe(0);
     expect(failures()).toMatchObject([{ guard: 'idempotency', failure_mode: 'closed' }]);
@@ -88,6 +89,7 @@ describe('when the idempotency store fails', () => {
 
   it('fails open when configured: the request runs without its key', async () => {
     const { post, probe, metrics } = setup(
+      'idempotency-open',
       { ...working(), idempotency: down(closed.db).idempotency },
       { IDEMPOTENCY_FAILURE_MODE: 'open' },
     );
@@ -98,7 +100,7 @@ describe('when the idempotency store fails', () => {
   });
 
   it('leaves requests without a key alone', async () => {
-    const { post } = setup({ ...working(), idempotency: down(closed.db).idempotency });
+    const { post } = setup('idempotency-no-key', { ...working(), idempotency: down(closed.db).idempotency });
     expect((await post()).status).toBe(201);
   });
 });
@@ -117,7 +119,7 @@ describe('a store that does not answer in time', () => {
     });
     try {
       const stores = down(slow.db);
-      const { post, probe, failures } = setup(stores, { GUARD_TIMEOUT_MS: '100' });
+      const { post, probe, failures } = setup('slow-store', stores, { GUARD_TIMEOUT_MS: '100' });
       await expectProblem(await post('late-1'), 503);
       expect(probe.modelCalls()).toBe(0);
       expect(failures().map((l) => l.guard)).toEqual(['rate-limit', 'idempotency']);
@@ -141,7 +143,7 @@ describe('an unreachable PostgreSQL', () => {
       'postgres://postgres@127.0.0.1:9/none',
     );
     try {
-      const { post, probe } = setup(down(nowhere.db));
+      const { post, probe } = setup('unreachable-store', down(nowhere.db));
       await expectProblem(await post('k-3'), 503);
       expect((await post()).status).toBe(201);
       expect(probe.modelCalls()).toBe(1);

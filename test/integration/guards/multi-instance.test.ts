@@ -1,23 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.ts';
 import { type DatabaseHandle, openPostgres } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
 import { createGuardProbe } from '../../helpers/guard-probe.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { postJson } from '../../helpers/json-request.ts';
+import { createTestApp, type TestApp, useTestDatabase } from '../../helpers/test-app.ts';
 
 // Two app instances, each with its own connection pool (PGlite has one connection, so there
 // they share the handle), both keeping guard state in the same database.
 describe.each(databaseKinds)('two instances sharing one %s database', (kind) => {
-  let database: DatabaseHandle & { url?: string };
+  const database = useTestDatabase(kind);
   let secondPool: DatabaseHandle;
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
+  beforeAll(() => {
     secondPool =
       kind === 'postgres' ? openPostgres(loadConfig({ DB_POOL_MAX: '10' }), database.url) : database;
   });
   afterAll(async () => {
     if (secondPool !== database) await secondPool.close();
-    await database.close();
   });
 
   function instances(policies: string) {
@@ -38,11 +37,11 @@ describe.each(databaseKinds)('two instances sharing one %s database', (kind) => 
     });
   }
   const post = (app: TestApp, user: string, key?: string) =>
-    app.as(user, '/test/probe', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...(key ? { 'Idempotency-Key': key } : {}) },
-      body: JSON.stringify({ text: 'Shared state, please.' }),
-    });
+    app.as(
+      user,
+      '/test/probe',
+      postJson({ text: 'Shared state, please.' }, key ? { 'Idempotency-Key': key } : {}),
+    );
 
   it('enforce one rate limit: exactly `limit` of a burst spread over both pass', async () => {
     const [a, b] = instances('model:6/1m');

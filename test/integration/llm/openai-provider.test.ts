@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatStreamEvent } from '../../../src/llm/llm-client.ts';
 import { LlmError } from '../../../src/llm/llm-error.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { type FakeOpenAiServer, startFakeOpenAi } from '../../helpers/fake-openai-server.ts';
-import { openAiEnv } from '../../helpers/openai-env.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 import { storedUsage } from '../../helpers/usage-rows.ts';
 
-const meta = { requestId: 'req-1', userId: 'alice', route: '/test' };
+/** The call's request id and a user of its own, so each test's usage rows and logs are its own. */
+const meta = (requestId: string) => ({ requestId, userId: `user-${requestId}`, route: '/test' });
 const user = (content: string) => [{ role: 'user' as const, content }];
 
 async function collect(stream: AsyncIterable<ChatStreamEvent>) {
@@ -18,25 +16,10 @@ async function collect(stream: AsyncIterable<ChatStreamEvent>) {
 }
 
 describe.each(databaseKinds)('openai provider through the resilience wrapper on %s', (kind) => {
-  let database: DatabaseHandle;
-  let fake: FakeOpenAiServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    fake = await startFakeOpenAi();
-    t = createTestApp(database, { env: openAiEnv(fake.url) });
-  });
-  afterAll(async () => {
-    await fake.close();
-    await database.close();
-  });
-  beforeEach(() => {
-    fake.requests.length = 0;
-  });
+  const t = useTestApp(kind, { openai: true });
 
   it('sends messages, tools, the JSON Schema format and limits in the OpenAI wire format', async () => {
-    fake.script({ kind: 'chat', content: null, toolCalls: [{ name: 'lookup', arguments: '{"q":"x"}' }] });
+    t.openai.script({ kind: 'chat', content: null, toolCalls: [{ name: 'lookup', arguments: '{"q":"x"}' }] });
     const reply = await t.deps.llm.chat({
       messages: [
         { role: 'system', content: 'be brief' },
@@ -46,9 +29,9 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
       toolChoice: { name: 'lookup' },
       responseFormat: { type: 'json_schema', name: 'out', schema: { type: 'object' }, strict: true },
       maxTokens: 64,
-      meta,
+      meta: meta('wire-format'),
     });
-    expect(fake.requests[0]?.body).toMatchObject({
+    expect(t.openai.requests[0]?.body).toMatchObject({
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: 'be brief' },
@@ -62,19 +45,19 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
       },
       max_completion_tokens: 64,
     });
-    expect(fake.requests[0]?.headers.authorization).toBe('Bearer sk-test');
+    expect(t.openai.requests[0]?.headers.authorization).toBe('Bearer sk-test');
     expect(reply.toolCalls).toEqual([{ id: 'call_0', name: 'lookup', arguments: '{"q":"x"}' }]);
     expect(reply.finishReason).toBe('tool_calls');
   });
 
   it('accounts provider usage, cached and reasoning tokens, and prices them', async () => {
-    fake.script({
+    t.openai.script({
       kind: 'chat',
       content: 'hi',
       model: 'gpt-4o-mini-2024-07-18',
       usage: { prompt: 1000, completion: 500, cached: 200, reasoning: 100 },
     });
-    const reply = await t.deps.llm.chat({ messages: user('hello'), meta: { ...meta, requestId: 'priced' } });
+    const reply = await t.deps.llm.chat({ messages: user('hello'), meta: meta('priced') });
     const expected = (800 * 0.15 + 200 * 0.075 + 500 * 0.6) / 1e6;
     expect(reply.accounting).toMatchObject({
       model: 'gpt-4o-mini-2024-07-18',
@@ -86,7 +69,7 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
     expect(reply.accounting.costUsd).toBeCloseTo(expected, 12);
     const row = (await storedUsage(t)).find((r) => r.requestId === 'priced');
     expect(row).toMatchObject({
-      userId: 'alice',
+      userId: 'user-priced',
       route: '/test',
       provider: 'openai',
       operation: 'chat',
@@ -110,8 +93,17 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('counts tokens itself when the provider reports no usage, and flags unpriced models', async () => {
-    fake.script({ kind: 'chat', content: 'a reply of several tokens', usage: null, model: 'house-model' });
-    const reply = await t.deps.llm.chat({ model: 'house-model', messages: user('count me please'), meta });
+    t.openai.script({
+      kind: 'chat',
+      content: 'a reply of several tokens',
+      usage: null,
+      model: 'house-model',
+    });
+    const reply = await t.deps.llm.chat({
+      model: 'house-model',
+      messages: user('count me please'),
+      meta: meta('unpriced'),
+    });
     expect(reply.usage).toBeNull();
     expect(reply.accounting.tokensEstimated).toBe(true);
     expect(reply.accounting.usage.inputTokens).toBeGreaterThan(3);
@@ -121,7 +113,7 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('retries a 429 and a 500, then succeeds', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'status', status: 429, retryAfterMs: '10' },
       { kind: 'status', status: 500 },
       { kind: 'chat', content: 'third time lucky' },
@@ -129,10 +121,10 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
     const reply = await t.deps.llm.chat({
       model: 'retry-model',
       messages: user('hi'),
-      meta: { ...meta, requestId: 'retried' },
+      meta: meta('retried'),
     });
     expect(reply.content).toBe('third time lucky');
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
     expect(reply.accounting.attempts).toBe(3);
     const outcomes = t.logs
       .filter((l) => l.request_id === 'retried' && l.msg === 'model call')
@@ -145,71 +137,85 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('does not wait for a Retry-After beyond the longest allowed delay', async () => {
-    fake.script({ kind: 'status', status: 429, retryAfter: '60' });
+    t.openai.script({ kind: 'status', status: 429, retryAfter: '60' });
     const error = await t.deps.llm
-      .chat({ model: 'patient-model', messages: user('hi'), meta })
-      .catch((e) => e);
+      .chat({ model: 'patient-model', messages: user('hi'), meta: meta('patient') })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmError);
     expect(error).toMatchObject({ kind: 'rate_limited', status: 503, headers: { 'Retry-After': '60' } });
-    expect(fake.requests).toHaveLength(1);
+    expect(t.openai.requests).toHaveLength(1);
   });
 
   it('never retries a request the provider rejected', async () => {
-    fake.script({ kind: 'status', status: 400, message: 'unknown parameter' });
+    t.openai.script({ kind: 'status', status: 400, message: 'unknown parameter' });
     const error = await t.deps.llm
-      .chat({ model: 'strict-model', messages: user('hi'), meta })
-      .catch((e) => e);
-    expect(error).toMatchObject({ kind: 'rejected', status: 400 });
-    expect(error.message).toContain('unknown parameter');
-    expect(fake.requests).toHaveLength(1);
+      .chat({ model: 'strict-model', messages: user('hi'), meta: meta('rejected') })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      kind: 'rejected',
+      status: 400,
+      message: expect.stringContaining('unknown parameter'),
+    });
+    expect(t.openai.requests).toHaveLength(1);
   });
 
   it('gives up after the retries and records the failed call', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'status', status: 502 },
       { kind: 'status', status: 503 },
       { kind: 'status', status: 500 },
     );
     const error = await t.deps.llm
-      .chat({ model: 'down-model', messages: user('hi'), meta: { ...meta, requestId: 'gave-up' } })
-      .catch((e) => e);
+      .chat({ model: 'down-model', messages: user('hi'), meta: meta('gave-up') })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'upstream_error', status: 502 });
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
     const row = (await storedUsage(t)).find((r) => r.requestId === 'gave-up');
     expect(row).toMatchObject({ status: 'upstream_error', attempts: 3, tokensIn: 0, tokensOut: 0 });
   });
 
   it('times out a provider that hangs, on every attempt', async () => {
-    fake.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
-    const error = await t.deps.llm.chat({ model: 'slow-model', messages: user('hi'), meta }).catch((e) => e);
+    t.openai.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    const error = await t.deps.llm
+      .chat({ model: 'slow-model', messages: user('hi'), meta: meta('slow') })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'timeout', status: 504 });
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
   });
 
   it('opens the breaker after repeated failures, fails fast, then recovers after the cool-down', async () => {
-    fake.script(
+    t.openai.script(
       { kind: 'status', status: 500 },
       { kind: 'status', status: 500 },
       { kind: 'status', status: 500 },
     );
-    await expect(t.deps.llm.chat({ model: 'fragile', messages: user('hi'), meta })).rejects.toMatchObject({
+    await expect(
+      t.deps.llm.chat({ model: 'fragile', messages: user('hi'), meta: meta('breaker') }),
+    ).rejects.toMatchObject({
       kind: 'upstream_error',
     });
-    expect(fake.requests).toHaveLength(3);
-    const open = await t.deps.llm.chat({ model: 'fragile', messages: user('hi'), meta }).catch((e) => e);
-    expect(open).toMatchObject({ kind: 'circuit_open', status: 503 });
-    expect(open.headers['Retry-After']).toMatch(/^\d+$/);
-    expect(fake.requests).toHaveLength(3);
+    expect(t.openai.requests).toHaveLength(3);
+    const open = await t.deps.llm
+      .chat({ model: 'fragile', messages: user('hi'), meta: meta('breaker') })
+      .catch((e: unknown) => e);
+    expect(open).toMatchObject({
+      kind: 'circuit_open',
+      status: 503,
+      headers: { 'Retry-After': expect.stringMatching(/^\d+$/) },
+    });
+    expect(t.openai.requests).toHaveLength(3);
     // Another model of the same provider has its own breaker.
-    await expect(t.deps.llm.chat({ model: 'sturdy', messages: user('hi'), meta })).resolves.toMatchObject({
+    await expect(
+      t.deps.llm.chat({ model: 'sturdy', messages: user('hi'), meta: meta('breaker') }),
+    ).resolves.toMatchObject({
       content: 'ok',
     });
     await expect
       .poll(
         () =>
-          t.deps.llm.chat({ model: 'fragile', messages: user('hi'), meta }).then(
+          t.deps.llm.chat({ model: 'fragile', messages: user('hi'), meta: meta('breaker') }).then(
             (r) => r.content,
-            (e) => e.kind,
+            (e: LlmError) => e.kind,
           ),
         {
           timeout: 5000,
@@ -220,9 +226,14 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('streams deltas and ends with the provider usage in the accounting', async () => {
-    fake.script({ kind: 'chat', content: 'streamed reply text', usage: { prompt: 12, completion: 4 } });
-    const events = await collect(t.deps.llm.chatStream({ messages: user('stream please'), meta }));
-    expect(fake.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    t.openai.script({ kind: 'chat', content: 'streamed reply text', usage: { prompt: 12, completion: 4 } });
+    const events = await collect(
+      t.deps.llm.chatStream({ messages: user('stream please'), meta: meta('stream') }),
+    );
+    expect(t.openai.requests[0]?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const text = events.flatMap((e) => (e.type === 'delta' ? [e.content] : [])).join('');
     expect(text).toBe('streamed reply text');
     expect(events.at(-1)).toMatchObject({
@@ -233,33 +244,37 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('retries a stream that fails before its first event', async () => {
-    fake.script({ kind: 'status', status: 503 }, { kind: 'chat', content: 'second try' });
+    t.openai.script({ kind: 'status', status: 503 }, { kind: 'chat', content: 'second try' });
     const events = await collect(
-      t.deps.llm.chatStream({ model: 'stream-retry', messages: user('hi'), meta }),
+      t.deps.llm.chatStream({ model: 'stream-retry', messages: user('hi'), meta: meta('stream-retry') }),
     );
     expect(events.at(-1)).toMatchObject({ type: 'done', accounting: { attempts: 2 } });
-    expect(fake.requests).toHaveLength(2);
+    expect(t.openai.requests).toHaveLength(2);
   });
 
   it('times out a stream whose first token never comes', async () => {
-    fake.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    t.openai.script({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
     await expect(
-      collect(t.deps.llm.chatStream({ model: 'mute', messages: user('hi'), meta })),
+      collect(t.deps.llm.chatStream({ model: 'mute', messages: user('hi'), meta: meta('mute') })),
     ).rejects.toMatchObject({
       kind: 'timeout',
     });
   });
 
   it('bills a stream cut short by the provider for what it produced', async () => {
-    fake.script({ kind: 'chat', content: 'this reply will be cut after the first piece', cutAfterChunks: 1 });
+    t.openai.script({
+      kind: 'chat',
+      content: 'this reply will be cut after the first piece',
+      cutAfterChunks: 1,
+    });
     const events: ChatStreamEvent[] = [];
     const error = await (async () => {
       for await (const e of t.deps.llm.chatStream({
         messages: user('hi'),
-        meta: { ...meta, requestId: 'cut' },
+        meta: meta('cut'),
       }))
         events.push(e);
-    })().catch((e) => e);
+    })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmError);
     expect(events.some((e) => e.type === 'delta')).toBe(true);
     const row = (await storedUsage(t)).find((r) => r.requestId === 'cut');
@@ -269,10 +284,10 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('bills a stream the consumer abandons as cancelled', async () => {
-    fake.script({ kind: 'chat', content: 'a long answer that nobody reads to the end of it at all' });
+    t.openai.script({ kind: 'chat', content: 'a long answer that nobody reads to the end of it at all' });
     for await (const event of t.deps.llm.chatStream({
       messages: user('hi'),
-      meta: { ...meta, requestId: 'left' },
+      meta: meta('left'),
     })) {
       if (event.type === 'delta') break;
     }
@@ -281,8 +296,8 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('decodes base64 embeddings at the configured size', async () => {
-    const result = await t.deps.llm.embed({ texts: ['alpha', 'beta'], meta: { ...meta, requestId: 'emb' } });
-    expect(fake.requests[0]?.body).toMatchObject({
+    const result = await t.deps.llm.embed({ texts: ['alpha', 'beta'], meta: meta('emb') });
+    expect(t.openai.requests[0]?.body).toMatchObject({
       model: 'text-embedding-3-small',
       dimensions: 8,
       encoding_format: 'base64',
@@ -298,8 +313,10 @@ describe.each(databaseKinds)('openai provider through the resilience wrapper on 
   });
 
   it('rejects embeddings of the wrong size instead of storing them', async () => {
-    fake.script({ kind: 'embeddings', dimensions: 16 });
-    await expect(t.deps.llm.embed({ model: 'other-embedder', texts: ['x'], meta })).rejects.toMatchObject({
+    t.openai.script({ kind: 'embeddings', dimensions: 16 });
+    await expect(
+      t.deps.llm.embed({ model: 'other-embedder', texts: ['x'], meta: meta('wrong-size') }),
+    ).rejects.toMatchObject({
       kind: 'invalid_response',
     });
   });

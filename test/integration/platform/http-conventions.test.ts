@@ -1,11 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { requireAuth } from '../../../src/auth/auth.middleware.ts';
 import { guarded } from '../../../src/guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../../src/http/openapi.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, expectProblem, type TestApp } from '../../helpers/test-app.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 const echoSchema = z.object({
   name: z.string().min(1),
@@ -28,27 +27,23 @@ const echo = createRoute({
 });
 
 describe('HTTP conventions', () => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-  const post = (body: string, contentType = 'application/json') =>
-    t.as('poster', '/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
+  // /__test/admin is mounted outside the OpenAPI registry.
+  const t = useTestApp('pglite', { env: { BODY_LIMIT_BYTES: '2048' }, testOnlyRoutes: ['/__test/admin'] });
+  /** A body that is not JSON, or not sent as JSON: what postJson cannot send. */
+  const postRaw = (sub: string, body: string, contentType: string) =>
+    t.as(sub, '/__test/echo', { method: 'POST', body, headers: { 'Content-Type': contentType } });
 
-  beforeAll(async () => {
-    database = await openTestDatabase('pglite');
-    // /__test/admin is mounted outside the OpenAPI registry.
-    t = createTestApp(database, { env: { BODY_LIMIT_BYTES: '2048' }, testOnlyRoutes: ['/__test/admin'] });
+  beforeAll(() => {
     t.app.openapi(echo, (c) => c.json(c.req.valid('json'), 200));
     t.app.get('/__test/boom', () => {
       throw new Error('database password=hunter2 exploded');
     });
     t.app.get('/__test/admin', requireAuth('admin'), (c) => c.json({ ok: true }));
   });
-  afterAll(() => database.close());
 
   it('accepts a valid body', async () => {
-    const res = await post(JSON.stringify({ name: 'x', tags: ['a'] }));
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ name: 'x', tags: ['a'] });
+    const res = await t.as('echo-valid', '/__test/echo', postJson({ name: 'x', tags: ['a'] }));
+    expect(await readBody(res, echo, 200)).toEqual({ name: 'x', tags: ['a'] });
   });
 
   it('404 problem for an unknown path', async () => {
@@ -63,22 +58,25 @@ describe('HTTP conventions', () => {
   });
 
   it('400 problem for malformed JSON', async () => {
-    const body = await expectProblem(await post('{"name":'), 400);
+    const body = await expectProblem(await postRaw('echo-malformed', '{"name":', 'application/json'), 400);
     expect(body.detail).toMatch(/Malformed JSON/);
   });
 
   it('415 problem for a wrong content type', async () => {
-    await expectProblem(await post('name=x', 'text/plain'), 415);
+    await expectProblem(await postRaw('echo-text', 'name=x', 'text/plain'), 415);
   });
 
   it('413 problem for a body over the configured limit', async () => {
-    const body = await expectProblem(await post(JSON.stringify({ name: 'x'.repeat(5000), tags: [] })), 413);
+    const body = await expectProblem(
+      await t.as('echo-large', '/__test/echo', postJson({ name: 'x'.repeat(5000), tags: [] })),
+      413,
+    );
     expect(body.detail).toContain('2048');
   });
 
   it('400 problem with a JSON pointer per invalid field', async () => {
     const body = await expectProblem(
-      await post(JSON.stringify({ name: '', tags: ['a', 'b', 'c'], 'a/b': 'x' })),
+      await t.as('echo-invalid', '/__test/echo', postJson({ name: '', tags: ['a', 'b', 'c'], 'a/b': 'x' })),
       400,
     );
     const pointers = body.errors?.map((e) => e.pointer).sort();
@@ -86,7 +84,7 @@ describe('HTTP conventions', () => {
   });
 
   it('400 problem for a missing body', async () => {
-    const res = await t.as('poster', '/__test/echo', { method: 'POST' });
+    const res = await t.as('echo-empty', '/__test/echo', { method: 'POST' });
     const body = await expectProblem(res, 400);
     expect(body.errors?.length).toBeGreaterThan(0);
   });

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { getMeRoute } from '../../../src/auth/me.routes.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
+import { readBody } from '../../helpers/json-request.ts';
 import { createTestApp, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('GET /me on %s', (kind) => {
@@ -8,8 +10,7 @@ describe.each(databaseKinds)('GET /me on %s', (kind) => {
 
   it('returns the caller and creates the user on first sight', async () => {
     const res = await t.as('alice', '/me');
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: 'alice', role: 'user', plan: 'free' });
+    expect(await readBody(res, getMeRoute, 200)).toEqual({ id: 'alice', role: 'user', plan: 'free' });
     const rows = await t.database.db.execute(sql`select id, role, plan from users where id = 'alice'`);
     expect(JSON.stringify(rows)).toContain('alice');
   });
@@ -19,7 +20,7 @@ describe.each(databaseKinds)('GET /me on %s', (kind) => {
     await t.database.db.execute(sql`update users set plan = 'pro' where id = 'boss'`);
     t.deps.principalCache.clear();
     const res = await t.as('boss', '/me', { role: 'admin' });
-    expect(await res.json()).toEqual({ id: 'boss', role: 'admin', plan: 'pro' });
+    expect(await readBody(res, getMeRoute, 200)).toEqual({ id: 'boss', role: 'admin', plan: 'pro' });
   });
 
   it('keeps one user row across concurrent first requests', async () => {

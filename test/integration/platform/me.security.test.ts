@@ -1,8 +1,6 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp, expectProblem, TEST_JWT_SECRET, type TestApp } from '../../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { expectProblem, TEST_JWT_SECRET, useTestApp } from '../../helpers/test-app.ts';
 
 const sign = (claims: Record<string, unknown>, secret = TEST_JWT_SECRET, exp: string | number = '1h') =>
   new SignJWT(claims)
@@ -14,15 +12,9 @@ const sign = (claims: Record<string, unknown>, secret = TEST_JWT_SECRET, exp: st
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('GET /me authentication', () => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp('pglite');
   const me = (authorization?: string) =>
     t.request('/me', authorization ? { headers: { Authorization: authorization } } : undefined);
-  beforeAll(async () => {
-    database = await openTestDatabase('pglite');
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
 
   it('401 without an Authorization header, with WWW-Authenticate', async () => {
     const res = await me();

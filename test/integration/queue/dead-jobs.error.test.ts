@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../../src/http/pagination.ts';
+import { listDeadJobsRoute } from '../../../src/queue/admin/dead-jobs.routes.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
+import { readBody } from '../../helpers/json-request.ts';
 import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 const ID = '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11';
@@ -32,7 +34,7 @@ describe.each(databaseKinds)('GET /admin/jobs/dead rejects bad cursors on %s', (
 
   it('accepts a well-formed cursor it could have issued', async () => {
     const res = await admin(`/admin/jobs/dead?cursor=${encodeCursor({ t: TIME, i: ID })}`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ items: [], next_cursor: null });
+    // No test here creates a job, so the whole dead-letter store is empty.
+    expect(await readBody(res, listDeadJobsRoute, 200)).toEqual({ items: [], next_cursor: null });
   });
 });

@@ -1,14 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.ts';
-import type { Deps } from '../../../src/deps.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { createDatabaseQueue } from '../../../src/queue/database-queue.ts';
 import { enqueueJobs } from '../../../src/queue/enqueue.ts';
 import { createJobConsumer, type JobConsumer } from '../../../src/queue/job-consumer.ts';
 import type { JobHandlers } from '../../../src/queue/job-handler.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { createTestApp } from '../../helpers/test-app.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -20,121 +18,139 @@ async function until(check: () => Promise<boolean>, timeoutMs = 20_000) {
   }
 }
 
-describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
-  let database: DatabaseHandle;
-  let deps: Deps;
+/**
+ * Handlers that record what they run. A consumer claims any due job in the table, whoever queued
+ * it, so each test keeps a recorder of its own and asserts on the runs of the ids it enqueued.
+ */
+function recorder() {
   const runs: { id: string; worker: string; n: number }[] = [];
   const dead: string[] = [];
   let failuresLeft = 0;
-  const handlers = (worker: string): JobHandlers => ({
-    'test.record': {
-      async run(_deps, payload, job) {
-        runs.push({ id: job.id, worker, n: Number(payload.n) });
-        await sleep(5);
-        return undefined;
-      },
+  return {
+    dead,
+    /** The runs of these jobs, in the order they ran. */
+    runsOf: (ids: readonly (string | undefined)[]) => runs.filter((r) => ids.includes(r.id)),
+    failNext(n: number) {
+      failuresLeft = n;
     },
-    'test.flaky': {
-      async run() {
-        if (failuresLeft-- > 0) throw new Error('not yet');
-        return undefined;
+    handlers: (worker: string): JobHandlers => ({
+      'test.record': {
+        async run(_deps, payload, job) {
+          runs.push({ id: job.id, worker, n: Number(payload.n) });
+          await sleep(5);
+          return undefined;
+        },
       },
-      async onDead(_deps, payload) {
-        dead.push(String(payload.n));
+      'test.flaky': {
+        async run() {
+          if (failuresLeft-- > 0) throw new Error('not yet');
+          return undefined;
+        },
+        async onDead(_deps, payload) {
+          dead.push(String(payload.n));
+        },
       },
+    }),
+  };
+}
+
+describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
+  const t = useTestApp(kind, {
+    env: {
+      JOB_POLL_INTERVAL_MS: '20',
+      JOB_BACKOFF_BASE_MS: '10',
+      JOB_BACKOFF_MAX_MS: '20',
+      JOB_MAX_ATTEMPTS: '3',
     },
   });
   const statusOf = async (id: string) =>
     rowsOf<{ status: string; attempts: number }>(
-      await deps.db.execute(sql`select status, attempts from jobs where id = ${id}`),
+      await t.deps.db.execute(sql`select status, attempts from jobs where id = ${id}`),
     )[0]!;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    deps = createTestApp(database, {
-      env: {
-        JOB_POLL_INTERVAL_MS: '20',
-        JOB_BACKOFF_BASE_MS: '10',
-        JOB_BACKOFF_MAX_MS: '20',
-        JOB_MAX_ATTEMPTS: '3',
-      },
-    }).deps;
-  });
-  afterAll(() => database.close());
-
   it('runs every published job once, woken at once by a publish in this process', async () => {
+    const log = recorder();
     let consumer: JobConsumer | undefined;
-    const local = { ...deps, queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }) };
+    const local = { ...t.deps, queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }) };
     consumer = createJobConsumer({
-      deps: { ...local, config: { ...deps.config, JOB_POLL_INTERVAL_MS: 60_000 } },
-      handlers: handlers('a'),
+      deps: { ...local, config: { ...t.deps.config, JOB_POLL_INTERVAL_MS: 60_000 } },
+      handlers: log.handlers('a'),
     });
     await consumer.start();
-    runs.length = 0;
     const ids = await enqueueJobs(
       local,
       [1, 2, 3].map((n) => ({ kind: 'test.record', payload: { n }, maxAttempts: 3 })),
     );
-    await until(async () => runs.length === 3);
+    await until(async () => log.runsOf(ids).length === 3);
     await consumer.stop();
-    expect(runs.map((r) => r.n).sort()).toEqual([1, 2, 3]);
+    expect(
+      log
+        .runsOf(ids)
+        .map((r) => r.n)
+        .sort(),
+    ).toEqual([1, 2, 3]);
     for (const id of ids) expect((await statusOf(id)).status).toBe('done');
   });
 
   it('two consumers sharing the table never run the same job twice', async () => {
-    runs.length = 0;
-    const a = createJobConsumer({ deps, handlers: handlers('a') });
-    const b = createJobConsumer({ deps, handlers: handlers('b') });
+    const log = recorder();
+    const a = createJobConsumer({ deps: t.deps, handlers: log.handlers('a') });
+    const b = createJobConsumer({ deps: t.deps, handlers: log.handlers('b') });
     const ids = await enqueueJobs(
-      deps,
+      t.deps,
       Array.from({ length: 30 }, (_, n) => ({ kind: 'test.record', payload: { n }, maxAttempts: 3 })),
     );
     await Promise.all([a.start(), b.start()]);
-    await until(async () => runs.length >= 30);
+    await until(async () => log.runsOf(ids).length >= 30);
     await Promise.all([a.stop(), b.stop()]);
-    expect(runs).toHaveLength(30);
-    expect(new Set(runs.map((r) => r.id))).toEqual(new Set(ids));
+    expect(log.runsOf(ids)).toHaveLength(30);
+    expect(new Set(log.runsOf(ids).map((r) => r.id))).toEqual(new Set(ids));
   });
 
   it('retries a failing job with backoff, then dead-letters it and calls onDead', async () => {
-    failuresLeft = 99;
-    const consumer = createJobConsumer({ deps, handlers: handlers('a') });
-    const [id] = await enqueueJobs(deps, [{ kind: 'test.flaky', payload: { n: 7 }, maxAttempts: 3 }]);
+    const log = recorder();
+    log.failNext(99);
+    const consumer = createJobConsumer({ deps: t.deps, handlers: log.handlers('a') });
+    const [id] = await enqueueJobs(t.deps, [{ kind: 'test.flaky', payload: { n: 7 }, maxAttempts: 3 }]);
     await consumer.start();
     await until(async () => (await statusOf(id!)).status === 'dead');
     await consumer.stop();
     expect(await statusOf(id!)).toEqual({ status: 'dead', attempts: 3 });
-    expect(dead).toEqual(['7']);
+    expect(log.dead).toEqual(['7']);
   });
 
   it('resumes jobs a stopped process left running: at start on the embedded database, after the lease elsewhere', async () => {
-    runs.length = 0;
-    const [held, expired] = await enqueueJobs(deps, [
+    const log = recorder();
+    const [held, expired] = await enqueueJobs(t.deps, [
       { kind: 'test.record', payload: { n: 100 }, maxAttempts: 3 },
       { kind: 'test.record', payload: { n: 200 }, maxAttempts: 3 },
     ]);
     // A crashed worker's claims: one lease still valid for an hour, one already expired.
-    await deps.db.execute(sql`update jobs set status = 'running', attempts = 1, locked_by = 'crashed',
+    await t.deps.db.execute(sql`update jobs set status = 'running', attempts = 1, locked_by = 'crashed',
       locked_until = now() + interval '1 hour' where id = ${held}`);
-    await deps.db.execute(sql`update jobs set status = 'running', attempts = 1, locked_by = 'crashed',
+    await t.deps.db.execute(sql`update jobs set status = 'running', attempts = 1, locked_by = 'crashed',
       locked_until = now() - interval '1 second' where id = ${expired}`);
-    const shared = createJobConsumer({ deps, handlers: handlers('shared') });
+    const shared = createJobConsumer({ deps: t.deps, handlers: log.handlers('shared') });
     await shared.start();
-    await until(async () => runs.length === 1);
+    await until(async () => log.runsOf([held, expired]).length === 1);
     await shared.stop();
-    expect(runs.map((r) => r.n)).toEqual([200]);
+    expect(log.runsOf([held, expired]).map((r) => r.n)).toEqual([200]);
 
-    const embedded = createJobConsumer({ deps, handlers: handlers('embedded'), releaseRunning: true });
+    const embedded = createJobConsumer({
+      deps: t.deps,
+      handlers: log.handlers('embedded'),
+      releaseRunning: true,
+    });
     await embedded.start();
-    await until(async () => runs.length === 2);
+    await until(async () => log.runsOf([held, expired]).length === 2);
     await embedded.stop();
-    expect(runs.map((r) => r.n)).toEqual([200, 100]);
+    expect(log.runsOf([held, expired]).map((r) => r.n)).toEqual([200, 100]);
   });
 
   it('stop() lets the job in flight finish', async () => {
     let finished = false;
     const consumer = createJobConsumer({
-      deps,
+      deps: t.deps,
       handlers: {
         'test.slow': {
           async run() {
@@ -145,7 +161,7 @@ describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
         },
       },
     });
-    const [id] = await enqueueJobs(deps, [{ kind: 'test.slow', payload: {}, maxAttempts: 1 }]);
+    const [id] = await enqueueJobs(t.deps, [{ kind: 'test.slow', payload: {}, maxAttempts: 1 }]);
     await consumer.start();
     await until(async () => (await statusOf(id!)).status === 'running');
     await consumer.stop();

@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { drain, filePost, pgDoc, uploadText } from '../../helpers/rag.ts';
-import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { describe, expect, it } from 'vitest';
+import { listDocumentsRoute, uploadDocumentRoute } from '../../../src/rag/documents/documents.routes.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { readBody } from '../../helpers/json-request.ts';
+import { drain, filePost, getDocument, pgDoc, queueText, uploadText } from '../../helpers/rag.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('documents on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
-  });
-  afterAll(() => database.close());
+  const t = useTestApp(kind);
 
   it('queues a JSON upload, ingests it and reports it ready with its chunks', async () => {
     const content =
@@ -21,13 +16,12 @@ describe.each(databaseKinds)('documents on %s', (kind) => {
       content,
       metadata: { area: 'maintenance' },
     });
-    expect(res.status).toBe(202);
-    const body = await readJson(res);
+    const body = await readBody(res, uploadDocumentRoute, 202);
     expect(body).toMatchObject({ status: 'queued', document: { title: 'Vacuuming', status: 'queued' } });
     expect(body.job_id).toMatch(/^[0-9a-f-]{36}$/);
 
     expect(await drain(t)).toBeGreaterThan(0);
-    const doc = await readJson(await t.as('alice', `/documents/${body.document_id}`));
+    const doc = await getDocument(t, 'alice', body.document_id);
     expect(doc).toMatchObject({
       status: 'ready',
       chunk_count: 2,
@@ -39,11 +33,10 @@ describe.each(databaseKinds)('documents on %s', (kind) => {
 
   it('returns the existing document for the same content: 200, no job, no new chunks', async () => {
     const content = 'Sequences generate unique identifiers.';
-    const first = await readJson(await uploadText(t, 'alice', { title: 'Sequences', content }));
+    const first = await queueText(t, 'erin', { title: 'Sequences', content });
     await drain(t);
-    const again = await uploadText(t, 'alice', { title: 'Sequences again', content });
-    expect(again.status).toBe(200);
-    expect(await readJson(again)).toMatchObject({
+    const again = await uploadText(t, 'erin', { title: 'Sequences again', content });
+    expect(await readBody(again, uploadDocumentRoute, 200)).toMatchObject({
       document_id: first.document_id,
       job_id: null,
       status: 'ready',
@@ -57,10 +50,9 @@ describe.each(databaseKinds)('documents on %s', (kind) => {
       '/documents',
       filePost('indexes-partial.html', pgDoc('indexes-partial.html')),
     );
-    expect(res.status).toBe(202);
-    const { document_id } = await readJson(res);
+    const { document_id } = await readBody(res, uploadDocumentRoute, 202);
     await drain(t);
-    const doc = await readJson(await t.as('bob', `/documents/${document_id}`));
+    const doc = await getDocument(t, 'bob', document_id);
     expect(doc).toMatchObject({
       title: '11.8. Partial Indexes',
       source: 'indexes-partial.html',
@@ -73,17 +65,19 @@ describe.each(databaseKinds)('documents on %s', (kind) => {
   it('lists documents newest first, page by page, without repeats', async () => {
     for (const n of [1, 2, 3])
       await uploadText(t, 'carol', { title: `Note ${n}`, content: `Note number ${n}.` });
-    const first = await readJson(await t.as('carol', '/documents?limit=2'));
-    expect(first.items.map((d: { title: string }) => d.title)).toEqual(['Note 3', 'Note 2']);
-    const second = await readJson(await t.as('carol', `/documents?limit=2&cursor=${first.next_cursor}`));
-    expect(second.items.map((d: { title: string }) => d.title)).toEqual(['Note 1']);
+    const first = await readBody(await t.as('carol', '/documents?limit=2'), listDocumentsRoute, 200);
+    expect(first.items.map((d) => d.title)).toEqual(['Note 3', 'Note 2']);
+    const second = await readBody(
+      await t.as('carol', `/documents?limit=2&cursor=${first.next_cursor}`),
+      listDocumentsRoute,
+      200,
+    );
+    expect(second.items.map((d) => d.title)).toEqual(['Note 1']);
     expect(second.next_cursor).toBeNull();
   });
 
   it('deletes a document with its chunks', async () => {
-    const { document_id } = await readJson(
-      await uploadText(t, 'dave', { title: 'Gone', content: 'Soon deleted.' }),
-    );
+    const { document_id } = await queueText(t, 'dave', { title: 'Gone', content: 'Soon deleted.' });
     await drain(t);
     const del = await t.as('dave', `/documents/${document_id}`, { method: 'DELETE' });
     expect(del.status).toBe(204);

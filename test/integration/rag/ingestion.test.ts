@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { ingestDocument } from '../../../src/rag/ingest/ingest-document.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { postJson } from '../../helpers/json-request.ts';
-import { drain, uploadText } from '../../helpers/rag.ts';
-import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { searchRoute } from '../../../src/rag/search/search.routes.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
+import { drain, getDocument, queueText } from '../../helpers/rag.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
 const paragraphs = (word: string, n: number) =>
   Array.from(
@@ -16,8 +16,7 @@ const paragraphs = (word: string, n: number) =>
   ).join('\n\n');
 
 describe.each(databaseKinds)('ingestion on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp(kind, { env: { RAG_CHUNK_SIZE: '64', RAG_CHUNK_OVERLAP: '8' } });
   const chunksOf = async (documentId: string) =>
     rowsOf<{ ordinal: number; text: string }>(
       await t.deps.db.execute(
@@ -25,16 +24,8 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
       ),
     );
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database, { env: { RAG_CHUNK_SIZE: '64', RAG_CHUNK_OVERLAP: '8' } });
-  });
-  afterAll(() => database.close());
-
   it('a job delivered twice, even at the same time, leaves exactly one set of chunks', async () => {
-    const { document_id } = await readJson(
-      await uploadText(t, 'alice', { title: 'Twice', content: paragraphs('twice', 6) }),
-    );
+    const { document_id } = await queueText(t, 'alice', { title: 'Twice', content: paragraphs('twice', 6) });
     const version = (await findActiveVersion(t.deps.db))!;
     const payload = { documentId: document_id, indexVersionId: version.id };
     const job = { id: 'duplicate', attempt: 1, maxAttempts: 1 };
@@ -46,40 +37,38 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(once.length).toBeGreaterThan(1);
     expect(after).toEqual(once);
     expect(after.map((c) => c.ordinal)).toEqual(once.map((_, i) => i));
-    const doc = await readJson(await t.as('alice', `/documents/${document_id}`));
+    const doc = await getDocument(t, 'alice', document_id);
     expect(doc.chunk_count).toBe(once.length);
   });
 
   it('a changed document under the same source replaces its chunks atomically: searches see old or new, never a mix or none', async () => {
-    const first = await readJson(
-      await uploadText(t, 'bob', {
-        title: 'Evolving',
-        source: 'notes/evolving.md',
-        content: paragraphs('alphaword', 5),
-      }),
-    );
+    const first = await queueText(t, 'bob', {
+      title: 'Evolving',
+      source: 'notes/evolving.md',
+      content: paragraphs('alphaword', 5),
+    });
     await drain(t);
-    const second = await uploadText(t, 'bob', {
+    const replaced = await queueText(t, 'bob', {
       title: 'Evolving',
       source: 'notes/evolving.md',
       content: paragraphs('omegaword', 8),
     });
-    expect(second.status).toBe(202);
-    const replaced = await readJson(second);
     expect(replaced.document_id).toBe(first.document_id);
 
     const observed: string[] = [];
     let ingesting = true;
     const watch = (async () => {
       while (ingesting || observed.length < 5) {
-        const page = await readJson(
+        const page = await readBody(
           await t.as(
             'bob',
             '/search',
             postJson({ query: 'paragraph mentions', mode: 'fulltext', top_k: 50 }),
           ),
+          searchRoute,
+          200,
         );
-        const texts: string[] = page.results.map((r: { text: string }) => r.text);
+        const texts = page.results.map((r) => r.text);
         const old = texts.filter((x) => x.includes('alphaword')).length;
         const neu = texts.filter((x) => x.includes('omegaword')).length;
         observed.push(old > 0 && neu === 0 ? 'old' : neu > 0 && old === 0 ? 'new' : `mixed:${old}/${neu}`);
@@ -92,33 +81,29 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     expect(observed.at(-1)).toBe('new');
     const chunks = await chunksOf(first.document_id);
     expect(chunks.every((c) => c.text.includes('omegaword') || !c.text.includes('alphaword'))).toBe(true);
-    expect((await readJson(await t.as('bob', `/documents/${first.document_id}`))).status).toBe('ready');
+    expect((await getDocument(t, 'bob', first.document_id)).status).toBe('ready');
   });
 
   it('honours a per-document chunking override and keeps every chunk within it', async () => {
-    const { document_id } = await readJson(
-      await uploadText(t, 'carol', {
-        title: 'Sized',
-        content: paragraphs('sized', 10),
-        chunking: { size: 40, overlap: 0 },
-      }),
-    );
+    const { document_id } = await queueText(t, 'carol', {
+      title: 'Sized',
+      content: paragraphs('sized', 10),
+      chunking: { size: 40, overlap: 0 },
+    });
     await drain(t);
     const rows = rowsOf<{ token_count: number }>(
       await t.deps.db.execute(sql`select token_count from chunks where document_id = ${document_id}`),
     );
     expect(rows.length).toBeGreaterThan(10);
     expect(Math.max(...rows.map((r) => r.token_count))).toBeLessThanOrEqual(40);
-    expect((await readJson(await t.as('carol', `/documents/${document_id}`))).chunking).toEqual({
+    expect((await getDocument(t, 'carol', document_id)).chunking).toEqual({
       size: 40,
       overlap: 0,
     });
   });
 
   it('a document deleted before its job runs is skipped', async () => {
-    const { document_id } = await readJson(
-      await uploadText(t, 'dave', { title: 'Brief', content: 'Short lived.' }),
-    );
+    const { document_id } = await queueText(t, 'dave', { title: 'Brief', content: 'Short lived.' });
     await t.as('dave', `/documents/${document_id}`, { method: 'DELETE' });
     expect(await drain(t)).toBe(1);
     expect(await chunksOf(document_id)).toEqual([]);

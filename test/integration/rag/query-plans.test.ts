@@ -1,9 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { rowsOf } from '../../../src/db/rows.ts';
 import { hashEmbed } from '../../../src/llm/local/hash-embedder.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { createVectorIndex, vectorIndexName } from '../../../src/rag/index-versions/vector-index.ts';
 import { vectorLiteral } from '../../../src/rag/ingest/embed.ts';
@@ -15,9 +14,8 @@ import {
   vectorRanking,
   withDetails,
 } from '../../../src/rag/search/search-query.ts';
-import { openTestDatabase } from '../../helpers/databases.ts';
-import { drain, uploadText } from '../../helpers/rag.ts';
-import { createTestApp, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { drain, queueText } from '../../helpers/rag.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
 const ROWS = 20_000;
 
@@ -34,16 +32,11 @@ async function plan(db: Database, query: SQL): Promise<string> {
 // The planner's choice depends on table size and statistics, so this runs on real PostgreSQL
 // with enough rows that an index is worth it (PGlite would take minutes to build the same).
 describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp('postgres');
   let scope: SearchScope;
 
   beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    t = createTestApp(database);
-    const { document_id } = await readJson(
-      await uploadText(t, 'alice', { title: 'Seed', content: 'A seed document.' }),
-    );
+    const { document_id } = await queueText(t, 'alice', { title: 'Seed', content: 'A seed document.' });
     await drain(t);
     const version = (await findActiveVersion(t.deps.db))!;
     // Synthetic rows: random unit-ish vectors, spread over several owners, loaded before the index is built.
@@ -60,7 +53,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () 
     );
     scope = { versionId: version.id, dimensions: version.dimensions, ownerId: 'alice', watermark };
   }, 120_000);
-  afterAll(() => database.close());
 
   it("vector search uses the version's HNSW index", async () => {
     const vector = vectorLiteral(hashEmbed('how do I vacuum a table', 384));

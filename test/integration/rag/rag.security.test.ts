@@ -1,26 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { postJson } from '../../helpers/json-request.ts';
-import { drain, uploadText } from '../../helpers/rag.ts';
-import { createTestApp, expectProblem, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chatRoute } from '../../../src/rag/chat/chat.routes.ts';
+import { listConversationsRoute } from '../../../src/rag/conversations/conversations.routes.ts';
+import { listDocumentsRoute } from '../../../src/rag/documents/documents.routes.ts';
+import { searchRoute } from '../../../src/rag/search/search.routes.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
+import { drain, queueText, uploadText } from '../../helpers/rag.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)("another user's data is never visible on %s", (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp(kind);
   let mallorysDoc: string;
   let mallorysConversation: string;
 
+  // One scenario for every test: mallory's rows are what alice must never see. No test changes
+  // them, and alice's own rows only grow by the conversations her chats start.
   beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
     mallorysDoc = (
-      await readJson(
-        await uploadText(t, 'mallory', {
-          title: 'Secret plans',
-          content: 'The vault code is 4711 behind the tapestry.',
-        }),
-      )
+      await queueText(t, 'mallory', {
+        title: 'Secret plans',
+        content: 'The vault code is 4711 behind the tapestry.',
+      })
     ).document_id;
     await uploadText(t, 'alice', {
       title: 'Alice notes',
@@ -28,44 +28,51 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
     });
     await drain(t);
     mallorysConversation = (
-      await readJson(await t.as('mallory', '/chat', postJson({ message: 'What is the vault code?' })))
+      await readBody(
+        await t.as('mallory', '/chat', postJson({ message: 'What is the vault code?' })),
+        chatRoute,
+        200,
+      )
     ).conversation_id;
   });
-  afterAll(() => database.close());
 
   it('documents: 404 to read or delete, absent from lists', async () => {
     await expectProblem(await t.as('alice', `/documents/${mallorysDoc}`), 404);
     await expectProblem(await t.as('alice', `/documents/${mallorysDoc}`, { method: 'DELETE' }), 404);
-    const list = await readJson(await t.as('alice', '/documents'));
-    expect(list.items.map((d: { title: string }) => d.title)).toEqual(['Alice notes']);
+    const list = await readBody(await t.as('alice', '/documents'), listDocumentsRoute, 200);
+    expect(list.items.map((d) => d.title)).toEqual(['Alice notes']);
     expect((await t.as('mallory', `/documents/${mallorysDoc}`)).status).toBe(200);
   });
 
   it('search in every mode, and filtering by the other user’s document id, returns only own chunks', async () => {
     for (const mode of ['vector', 'fulltext', 'hybrid']) {
-      const page = await readJson(
+      const page = await readBody(
         await t.as('alice', '/search', postJson({ query: 'vault code tapestry', mode, top_k: 50 })),
+        searchRoute,
+        200,
       );
-      expect(page.results.every((r: { document_title: string }) => r.document_title === 'Alice notes')).toBe(
-        true,
-      );
-      const targeted = await readJson(
+      expect(page.results.every((r) => r.document_title === 'Alice notes')).toBe(true);
+      const targeted = await readBody(
         await t.as(
           'alice',
           '/search',
           postJson({ query: 'vault', mode, filters: { document_ids: [mallorysDoc] } }),
         ),
+        searchRoute,
+        200,
       );
       expect(targeted.results).toEqual([]);
     }
   });
 
   it('chat never cites or answers from them', async () => {
-    const body = await readJson(
+    const body = await readBody(
       await t.as('alice', '/chat', postJson({ message: 'What is the vault code behind the tapestry?' })),
+      chatRoute,
+      200,
     );
     expect(body.answer).not.toContain('4711');
-    expect(body.citations.every((c: { document_id: string }) => c.document_id !== mallorysDoc)).toBe(true);
+    expect(body.citations.every((c) => c.document_id !== mallorysDoc)).toBe(true);
   });
 
   it('conversations: 404 to read or continue, absent from lists', async () => {
@@ -74,9 +81,9 @@ describe.each(databaseKinds)("another user's data is never visible on %s", (kind
       await t.as('alice', '/chat', postJson({ message: 'and then?', conversation_id: mallorysConversation })),
       404,
     );
-    const ids = (await readJson(await t.as('alice', '/conversations'))).items.map(
-      (c: { id: string }) => c.id,
-    );
+    const ids = (
+      await readBody(await t.as('alice', '/conversations'), listConversationsRoute, 200)
+    ).items.map((c) => c.id);
     expect(ids).not.toContain(mallorysConversation);
   });
 

@@ -1,24 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../../src/http/pagination.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
-import { openTestDatabase } from '../../helpers/databases.ts';
-import { postJson } from '../../helpers/json-request.ts';
+import { searchRoute } from '../../../src/rag/search/search.routes.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
 import { drain, uploadText } from '../../helpers/rag.ts';
-import { createTestApp, expectProblem, readJson, type TestApp } from '../../helpers/test-app.ts';
+import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 describe('POST /search and POST /chat reject bad input', () => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp('pglite', { env: { RAG_SEARCH_TOP_K_MAX: '20' } });
   const search = (body: unknown) => t.as('alice', '/search', postJson(body));
 
+  // alice's documents, which the tests below only read.
   beforeAll(async () => {
-    database = await openTestDatabase('pglite');
-    t = createTestApp(database, { env: { RAG_SEARCH_TOP_K_MAX: '20' } });
     for (const n of [1, 2, 3])
       await uploadText(t, 'alice', { title: `Doc ${n}`, content: `Replication slot ${n}.` });
     await drain(t);
   });
-  afterAll(() => database.close());
 
   it('400 for an empty query, an unknown mode, or top_k beyond RAG_SEARCH_TOP_K_MAX', async () => {
     expect((await expectProblem(await search({ query: '   ' }), 400)).errors?.[0]?.pointer).toBe(
@@ -33,7 +29,11 @@ describe('POST /search and POST /chat reject bad input', () => {
 
   it('400 for a forged cursor or one issued for another query', async () => {
     await expectProblem(await search({ query: 'slot', cursor: 'eyJ2Ijox' }), 400);
-    const page = await readJson(await search({ query: 'slot', mode: 'fulltext', top_k: 1 }));
+    const page = await readBody(
+      await search({ query: 'slot', mode: 'fulltext', top_k: 1 }),
+      searchRoute,
+      200,
+    );
     expect(page.next_cursor).not.toBeNull();
     await expectProblem(
       await search({ query: 'replication', mode: 'fulltext', top_k: 1, cursor: page.next_cursor }),
@@ -47,8 +47,8 @@ describe('POST /search and POST /chat reject bad input', () => {
 
   it('400 at /body/cursor for a cursor whose fields were tampered with, before they reach SQL', async () => {
     const request = { query: 'slot', mode: 'fulltext', top_k: 1 };
-    const page = await readJson<{ next_cursor: string }>(await search(request));
-    const issued = JSON.parse(Buffer.from(page.next_cursor, 'base64url').toString('utf8'));
+    const page = await readBody(await search(request), searchRoute, 200);
+    const issued = JSON.parse(Buffer.from(page.next_cursor!, 'base64url').toString('utf8'));
     for (const tampered of [
       { w: 2 ** 53 },
       { w: 1e21 },
@@ -70,9 +70,11 @@ describe('POST /search and POST /chat reject bad input', () => {
   });
 
   it('a query with no matches is an empty page, not an error', async () => {
-    const page = await readJson(await search({ query: 'zzzqqq', mode: 'fulltext' }));
+    const page = await readBody(await search({ query: 'zzzqqq', mode: 'fulltext' }), searchRoute, 200);
     expect(page).toMatchObject({ results: [], next_cursor: null });
-    expect((await readJson(await search({ query: '!!!', mode: 'vector' }))).results).toEqual([]);
+    expect(
+      (await readBody(await search({ query: '!!!', mode: 'vector' }), searchRoute, 200)).results,
+    ).toEqual([]);
   });
 
   it('chat: 400 for an empty message, 404 for an unknown conversation', async () => {

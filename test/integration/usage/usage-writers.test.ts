@@ -1,17 +1,17 @@
-import { count } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { count, eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
 import { usageEvents } from '../../../src/db/tables/usage.ts';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../../src/usage/batched-usage-writer.ts';
 import { createRequestUsageWriter } from '../../../src/usage/request-usage-writer.ts';
 import type { UsageEvent } from '../../../src/usage/usage-sink.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { useTestDatabase } from '../../helpers/test-app.ts';
 
-const event = (requestId: string): UsageEvent => ({
+const usageEvent = (userId: string, requestId: string): UsageEvent => ({
   at: new Date(),
   requestId,
-  userId: 'writer-test',
+  userId,
   route: '/test',
   provider: 'local',
   model: 'local',
@@ -29,21 +29,20 @@ const event = (requestId: string): UsageEvent => ({
 });
 
 describe.each(databaseKinds)('usage writers on %s', (kind) => {
-  let database: DatabaseHandle;
-  const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) });
-  const stored = async () => (await database.db.select({ n: count() }).from(usageEvents))[0]!.n;
+  const database = useTestDatabase(kind);
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(() => database.close());
-  beforeEach(async () => {
-    await database.db.delete(usageEvents);
-    logs.length = 0;
-  });
+  /** Events, a logger and a count of stored rows of one user: each test writes as its own user. */
+  function writerTest(userId: string) {
+    const logs: Record<string, unknown>[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) });
+    const stored = async () =>
+      (await database.db.select({ n: count() }).from(usageEvents).where(eq(usageEvents.userId, userId)))[0]!
+        .n;
+    return { event: (requestId: string) => usageEvent(userId, requestId), logs, logger, stored };
+  }
 
   it('holds events until a flush, then stores them in one batch', async () => {
+    const { event, logger, stored } = writerTest('writer-flush');
     const writer = createBatchedUsageWriter({
       db: database.db,
       logger,
@@ -59,6 +58,7 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
   });
 
   it('writes as soon as a batch is full', async () => {
+    const { event, logger, stored } = writerTest('writer-full');
     const writer = createBatchedUsageWriter({
       db: database.db,
       logger,
@@ -71,6 +71,7 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
   });
 
   it('writes on its interval without being asked', async () => {
+    const { event, logger, stored } = writerTest('writer-interval');
     const writer = createBatchedUsageWriter({ db: database.db, logger, batchSize: 100, flushIntervalMs: 20 });
     writer.record(event('a'));
     await expect.poll(stored).toBe(1);
@@ -78,6 +79,7 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
   });
 
   it('stores what is left on close', async () => {
+    const { event, logger, stored } = writerTest('writer-close');
     const writer = createBatchedUsageWriter({
       db: database.db,
       logger,
@@ -90,6 +92,7 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
   });
 
   it('stores the good events of a failing batch and drops a poison event after one retry', async () => {
+    const { event, logs, logger, stored } = writerTest('writer-poison');
     const writer = createBatchedUsageWriter({
       db: database.db,
       logger,
@@ -108,6 +111,7 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
   });
 
   it('hands each request batch to waitUntil-style defer', async () => {
+    const { event, logger, stored } = writerTest('writer-defer');
     const deferred: Promise<unknown>[] = [];
     const writer = createRequestUsageWriter({
       db: database.db,

@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../../src/node/open-database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { insertUsageEvents } from '../../../src/usage/insert-usage-events.ts';
+import { getUsageRoute } from '../../../src/usage/usage.routes.ts';
 import type { UsageEvent } from '../../../src/usage/usage-sink.ts';
-import { databaseKinds, openTestDatabase } from '../../helpers/databases.ts';
-import { postJson } from '../../helpers/json-request.ts';
-import { createTestApp, type TestApp } from '../../helpers/test-app.ts';
+import { databaseKinds } from '../../helpers/databases.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
+import { useTestApp } from '../../helpers/test-app.ts';
 
 const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
   at: new Date('2026-03-10T12:00:00Z'),
@@ -27,28 +27,10 @@ const event = (overrides: Partial<UsageEvent>): UsageEvent => ({
   ...overrides,
 });
 
-interface Report {
-  from: string;
-  to: string;
-  totals: Record<string, number>;
-  by_day: { day: string; calls: number; cost_usd: number }[];
-  by_model: {
-    model: string;
-    provider: string;
-    calls: number;
-    requests: number;
-    tokens_in: number;
-    cost_usd: number;
-  }[];
-}
-
 describe.each(databaseKinds)('GET /usage on %s', (kind) => {
-  let database: DatabaseHandle;
-  let t: TestApp;
+  const t = useTestApp(kind);
 
   beforeAll(async () => {
-    database = await openTestDatabase(kind);
-    t = createTestApp(database);
     await insertUsageEvents(t.deps.db, [
       event({ requestId: 'a', at: new Date('2026-03-09T23:59:59Z') }),
       event({ requestId: 'b', at: new Date('2026-03-10T00:00:00Z') }),
@@ -71,12 +53,10 @@ describe.each(databaseKinds)('GET /usage on %s', (kind) => {
       event({ requestId: 'e', at: new Date('2026-03-20T10:00:00Z') }),
     ]);
   });
-  afterAll(() => database.close());
 
   it('totals the period by UTC day and by model', async () => {
     const res = await t.as('gina', '/usage?from=2026-03-09&to=2026-03-12');
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as Report;
+    const body = await readBody(res, getUsageRoute, 200);
     expect(body).toMatchObject({ user_id: 'gina', from: '2026-03-09', to: '2026-03-12' });
     expect(body.totals).toMatchObject({ requests: 4, calls: 5, tokens_in: 500, tokens_out: 60 });
     expect(body.totals.cost_usd).toBeCloseTo(0.032, 10);
@@ -95,7 +75,7 @@ describe.each(databaseKinds)('GET /usage on %s', (kind) => {
   it('defaults to the 30 days up to today', async () => {
     await t.as('hank', '/analyze', postJson({ text: 'A short and pleasant note.' }));
     await t.deps.usage.flush();
-    const body = (await (await t.as('hank', '/usage')).json()) as Report;
+    const body = await readBody(await t.as('hank', '/usage'), getUsageRoute, 200);
     const today = new Date().toISOString().slice(0, 10);
     expect(body.to).toBe(today);
     expect(Date.parse(body.to) - Date.parse(body.from)).toBe(29 * 86_400_000);
@@ -105,7 +85,7 @@ describe.each(databaseKinds)('GET /usage on %s', (kind) => {
   });
 
   it('reports zeros for a caller without usage', async () => {
-    const body = (await (await t.as('newcomer', '/usage')).json()) as Report;
+    const body = await readBody(await t.as('newcomer', '/usage'), getUsageRoute, 200);
     expect(body.totals).toEqual({ requests: 0, calls: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0 });
     expect(body.by_day).toEqual([]);
     expect(body.by_model).toEqual([]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { getUsageRoute } from '../../../src/usage/usage.routes.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
-import { postJson } from '../../helpers/json-request.ts';
+import { postJson, readBody } from '../../helpers/json-request.ts';
 import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
 
 describe.each(databaseKinds)('GET /usage security on %s', (kind) => {
@@ -15,14 +16,8 @@ describe.each(databaseKinds)('GET /usage security on %s', (kind) => {
     await t.as('jack', '/analyze', postJson({ text: 'Jack writes another note.' }));
     await t.as('kate', '/analyze', postJson({ text: 'Kate writes one.' }));
     await t.deps.usage.flush();
-    const jack = (await (await t.as('jack', '/usage?user_id=kate')).json()) as {
-      user_id: string;
-      totals: { calls: number };
-    };
-    const kate = (await (await t.as('kate', '/usage')).json()) as {
-      user_id: string;
-      totals: { calls: number };
-    };
+    const jack = await readBody(await t.as('jack', '/usage?user_id=kate'), getUsageRoute, 200);
+    const kate = await readBody(await t.as('kate', '/usage'), getUsageRoute, 200);
     expect(jack).toMatchObject({ user_id: 'jack', totals: { calls: 2 } });
     expect(kate).toMatchObject({ user_id: 'kate', totals: { calls: 1 } });
   });
