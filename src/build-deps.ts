@@ -40,6 +40,8 @@ export function buildDeps(options: {
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       clockSkewSeconds: config.JWT_CLOCK_SKEW_S,
+      maxSubjectLength: config.JWT_MAX_SUBJECT_LENGTH,
+      maxAgeSeconds: config.JWT_MAX_AGE_S,
     }),
     principalCache: createPrincipalCache(),
     queue: options.queue ?? createDatabaseQueue(),

@@ -73,3 +73,15 @@ export const unsupportedMediaType = (detail: string) =>
 
 export const serviceUnavailable = (detail: string, headers?: Record<string, string>) =>
   new AppError({ status: 503, slug: 'service-unavailable', title: 'Service unavailable', detail, headers });
+
+/** Seconds a client is asked to wait before retrying while the database cannot be reached. */
+const DATABASE_RETRY_AFTER_S = 5;
+
+export const databaseUnavailable = () =>
+  new AppError({
+    status: 503,
+    slug: 'database-unavailable',
+    title: 'Database unavailable',
+    detail: 'The database cannot be reached right now; retry shortly.',
+    headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
+  });

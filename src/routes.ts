@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { docsRouter } from './api-reference/index.ts';
+import { apiReferenceRouter } from './api-reference/index.ts';
 import { authRouter } from './auth/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
@@ -11,7 +11,7 @@ import { usageRouter } from './usage/index.ts';
 /** Every capability's router, in one list; createApp and the OpenAPI script both mount it. */
 export const routers: OpenAPIHono<AppEnv>[] = [
   systemRouter,
-  docsRouter,
+  apiReferenceRouter,
   authRouter,
   ragRouter,
   jobsAdminRouter,

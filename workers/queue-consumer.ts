@@ -13,6 +13,11 @@ export const DEAD_LETTER_QUEUE = 'cairn-jobs-dlq';
  * same executeJob as on Node, then acknowledged, retried with the job's backoff, or
  * re-sent later (a deferral must not spend Cloudflare's retries). Messages Cloudflare gave
  * up on arrive from the dead-letter queue and are recorded as dead jobs.
+ *
+ * A batch runs its jobs one after another, each within JOB_TIMEOUT_MS (a document's work is
+ * bounded by its size and RAG_MAX_CHUNKS_PER_DOCUMENT). Once half a budget has gone, the jobs
+ * not yet started are re-sent for another invocation, so one slow job never holds the rest of
+ * its batch towards the platform's time limit.
  */
 export async function consumeJobBatch(
   batch: MessageBatch<JobMessage>,
@@ -20,8 +25,14 @@ export async function consumeJobBatch(
   handlers: JobHandlers,
 ): Promise<void> {
   const workerId = `workers-${crypto.randomUUID()}`;
+  const started = Date.now();
   for (const message of batch.messages) {
     try {
+      if (batch.queue !== DEAD_LETTER_QUEUE && Date.now() - started > deps.config.JOB_TIMEOUT_MS / 2) {
+        await deps.queue.publish([{ id: message.body.jobId }]);
+        message.ack();
+        continue;
+      }
       if (batch.queue === DEAD_LETTER_QUEUE) {
         const job = await buryJob(deps.db, message.body.jobId, `delivery failed ${message.attempts} times`);
         if (job) await handlers[job.kind]?.onDead?.(deps, job.payload, job.lastError ?? 'delivery failed');

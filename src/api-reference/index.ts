@@ -1,10 +1,10 @@
 import { createRouter } from '../http/create-router.ts';
 import { referencePage } from './reference-page.ts';
 
-export const docsRouter = createRouter();
+export const apiReferenceRouter = createRouter();
 
 // The page is not an API operation, so it stays out of the OpenAPI document.
-docsRouter.get('/docs', (c) => {
+apiReferenceRouter.get('/docs', (c) => {
   c.header(
     'Content-Security-Policy',
     "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",

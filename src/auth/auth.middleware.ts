@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { forbidden, unauthorized } from '../errors.ts';
+import { isDatabaseUnavailable } from '../db/pg-errors.ts';
+import { databaseUnavailable, forbidden, unauthorized } from '../errors.ts';
 import type { AuthedEnv } from '../http/app-env.ts';
 import type { Role } from './principal.ts';
 import { resolvePrincipal } from './resolve-principal.ts';
@@ -18,7 +19,13 @@ export function requireAuth(role?: Role): MiddlewareHandler<AuthedEnv> {
     if (!match) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
     const deps = c.get('deps');
     const claims = await deps.tokens.verify(match[1]!);
-    const principal = await resolvePrincipal(deps, claims);
+    // Every guarded route stores the caller first: an unreachable database is a 503 here, for the
+    // routes whose own error handler (/v1) does not classify database errors.
+    const principal = await resolvePrincipal(deps, claims).catch((error: unknown) => {
+      if (!isDatabaseUnavailable(error)) throw error;
+      c.get('logger').warn('database unavailable', { err: error });
+      throw databaseUnavailable();
+    });
     if (role && principal.role !== role) throw forbidden(`This operation requires the "${role}" role.`);
     c.set('principal', principal);
     await next();

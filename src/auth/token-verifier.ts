@@ -7,6 +7,7 @@ import {
 } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../errors.ts';
+import { textProblem } from '../http/text-safety.ts';
 import { type Role, roles } from './principal.ts';
 
 interface VerifiedClaims {
@@ -25,6 +26,10 @@ export interface TokenVerifierOptions {
   issuer?: string;
   audience?: string;
   clockSkewSeconds: number;
+  /** Longest accepted `sub`, in characters (JWT_MAX_SUBJECT_LENGTH). */
+  maxSubjectLength?: number;
+  /** Longest accepted lifetime, `exp - iat` (or `exp - now` without `iat`), in seconds (JWT_MAX_AGE_S). */
+  maxAgeSeconds?: number;
   /** Lets tests hand in a local key set instead of a URL. */
   jwks?: JWTVerifyGetKey;
   /** Clock for the verified-token cache (tests move it). */
@@ -44,7 +49,45 @@ function describe(error: unknown): string {
   return 'The token is malformed or cannot be verified.';
 }
 
+const DEFAULT_MAX_SUBJECT_LENGTH = 255;
+const DEFAULT_MAX_AGE_S = 30 * 86_400;
+// Control characters (NUL, newlines, C1) and line or paragraph separators: a subject is an id, and
+// one that renders differently in logs or breaks lines there must not name a tenant.
+const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Why `sub` cannot name a user, or undefined. The subject becomes the tenant id: text PostgreSQL
+ * would store altered (a lone surrogate becomes U+FFFD, so two subjects would share one tenant),
+ * controls, blanks and overlong ids are refused rather than normalised.
+ */
+function subjectProblem(sub: string, maxLength: number): string | undefined {
+  if (sub.trim().length === 0) return 'must not be blank';
+  if (sub.length > maxLength) return `must be at most ${maxLength} characters`;
+  const problem = textProblem(sub);
+  if (problem) return problem;
+  if (CONTROL.test(sub)) return 'must not contain control characters or line breaks';
+  return undefined;
+}
+
+/**
+ * Why the token's validity window is refused, or undefined: an `iat` in the future (beyond the
+ * clock skew), or a lifetime longer than `maxAgeS`, measured from `iat` or, without one, from now.
+ * jose has already checked that `exp` is a number and not past.
+ */
+function lifetimeProblem(payload: JWTPayload, nowS: number, skewS: number, maxAgeS: number) {
+  const { iat, exp } = payload;
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat)))
+    return 'The token\'s "iat" claim must be a number.';
+  if (iat !== undefined && iat > nowS + skewS) return 'The token\'s "iat" claim is in the future.';
+  if (typeof exp !== 'number' || exp - (iat ?? nowS) > maxAgeS) {
+    return `The token is valid for longer than the ${maxAgeS} s this server accepts ("exp" too far after "iat").`;
+  }
+  return undefined;
+}
+
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const maxSubjectLength = options.maxSubjectLength ?? DEFAULT_MAX_SUBJECT_LENGTH;
+  const maxAgeS = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_S;
   const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
   const jwks = options.jwks ?? (options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined);
   if (!secret && !jwks) throw new Error('A token verifier needs JWT_SECRET or JWT_JWKS_URL.');
@@ -79,10 +122,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       } catch (error) {
         throw unauthorized(describe(error));
       }
+      const lifetime = lifetimeProblem(payload, now() / 1000, options.clockSkewSeconds, maxAgeS);
+      if (lifetime) throw unauthorized(lifetime);
       const sub = payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) {
-        throw unauthorized('The token\'s "sub" claim must be a non-empty string of at most 255 characters.');
-      }
+      if (typeof sub !== 'string') throw unauthorized('The token\'s "sub" claim must be a string.');
+      const subject = subjectProblem(sub, maxSubjectLength);
+      if (subject) throw unauthorized(`The token's "sub" claim ${subject}.`);
       const role = payload.role ?? 'user';
       if (!roles.includes(role as Role)) {
         throw unauthorized('The token\'s "role" claim must be "user" or "admin".');

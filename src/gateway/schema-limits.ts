@@ -1,68 +1,101 @@
+import type { Config } from '../config/schema.ts';
 import type { FieldError } from '../errors.ts';
+import {
+  isSchemaObject,
+  minimalSizes,
+  nestingDepth,
+  resolveRef,
+  schemaKeywords,
+} from '../llm/schema-demand.ts';
+import { compilePattern, MAX_SCHEMA_PROGRAM_SIZE } from './patterns.ts';
 
 export interface SchemaLimits {
+  /** Size of the schema itself, as JSON. */
   maxBytes: number;
+  /** Nesting of the schema itself, as JSON. */
   maxDepth: number;
+  /** Items one array may be required to hold (minItems, minContains; minProperties too). */
+  maxItems: number;
+  /** Characters one string may be required to hold (minLength). */
+  maxStringLength: number;
+  /** Bytes of the smallest value the schema accepts, as JSON. */
+  maxOutputBytes: number;
 }
+
+/** The limits every caller schema is held to (`/analyze`, `/v1` response formats and tools). */
+export const schemaLimits = (config: Config): SchemaLimits => ({
+  maxBytes: config.ANALYZE_SCHEMA_MAX_BYTES,
+  maxDepth: config.ANALYZE_SCHEMA_MAX_DEPTH,
+  maxItems: config.SCHEMA_MAX_ITEMS,
+  maxStringLength: config.SCHEMA_MAX_STRING_LENGTH,
+  maxOutputBytes: config.SCHEMA_MAX_OUTPUT_BYTES,
+});
 
 const typeNames = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
-const schemaKeys = [
-  'additionalProperties',
-  'items',
-  'not',
-  'contains',
-  'propertyNames',
-  'if',
-  'then',
-  'else',
-];
-const schemaListKeys = ['anyOf', 'oneOf', 'allOf', 'prefixItems'];
-const schemaMapKeys = ['properties', '$defs', 'definitions', 'dependentSchemas'];
 const countKeys = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'];
 const numberKeys = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'];
-const MAX_PATTERN = 200;
+const MAX_PROBLEMS = 20;
 
 const escapeKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function depthOf(value: unknown, limit: number, depth = 1): number {
-  if (typeof value !== 'object' || value === null || depth > limit) return depth;
-  let deepest = depth;
-  for (const child of Object.values(value)) {
-    if (typeof child === 'object' && child !== null)
-      deepest = Math.max(deepest, depthOf(child, limit, depth + 1));
-  }
-  return deepest;
+/** RE2 instructions compiled for one request's schemas so far (shared by all of them). */
+export interface ProgramBudget {
+  used: number;
 }
 
-// Patterns run against model output: refuse the nested quantifiers behind catastrophic backtracking.
-function patternProblem(pattern: unknown): string | undefined {
+interface Walk {
+  root: Record<string, unknown>;
+  /** The pointer of the schema's root in the request. */
+  base: string;
+  limits: SchemaLimits;
+  out: FieldError[];
+  program: ProgramBudget;
+  /** Subschemas already walked. */
+  visited: Set<unknown>;
+  /** Reference targets still to walk (after the tree, so chains of references never recurse). */
+  pending: [unknown, string][];
+}
+
+// Patterns run against model output on RE2 (src/gateway/patterns.ts); this refuses what RE2 cannot
+// compile, and more pattern program than a schema may carry.
+function patternProblem(pattern: unknown, walk: Walk): string | undefined {
   if (typeof pattern !== 'string') return 'must be a string';
-  if (pattern.length > MAX_PATTERN) return `must be at most ${MAX_PATTERN} characters`;
-  if (/\([^)]*[+*}][^)]*\)\s*[+*{]/.test(pattern)) return 'must not repeat a group that itself repeats';
-  try {
-    new RegExp(pattern, 'u');
-  } catch {
-    return 'is not a valid regular expression';
+  if (walk.program.used > MAX_SCHEMA_PROGRAM_SIZE)
+    return 'is not checked: the patterns before it are too complex';
+  const compiled = compilePattern(pattern);
+  if (!compiled.ok) return compiled.problem;
+  walk.program.used += compiled.programSize;
+  if (walk.program.used > MAX_SCHEMA_PROGRAM_SIZE) {
+    return `makes the request's patterns too complex together (over ${MAX_SCHEMA_PROGRAM_SIZE} RE2 instructions)`;
   }
   return undefined;
 }
 
-function resolves(root: Record<string, unknown>, ref: string): boolean {
-  let node: unknown = root;
-  for (const part of ref.slice(1).split('/').filter(Boolean)) {
-    if (!isObject(node)) return false;
-    node = node[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')];
+// What each count keyword may demand, beyond which the value itself would be too large.
+const demandBounds = (limits: SchemaLimits): Record<string, [number, string]> => ({
+  minItems: [limits.maxItems, 'items'],
+  minContains: [limits.maxItems, 'items'],
+  minProperties: [limits.maxItems, 'properties'],
+  minLength: [limits.maxStringLength, 'characters'],
+});
+
+function refProblem(ref: unknown, walk: Walk): string | undefined {
+  if (typeof ref !== 'string' || !(ref === '#' || ref.startsWith('#/'))) {
+    return 'must be a local JSON pointer reference ("#" or "#/...")';
   }
-  return node !== undefined;
+  if (resolveRef(walk.root, ref) === undefined)
+    return `does not resolve to a schema inside the schema: ${ref}`;
+  // Patterns are rewritten for RE2 before validation; a reference into them would dangle.
+  if (/\/patternProperties(\/|$)/.test(ref)) return 'must not point into patternProperties';
+  return undefined;
 }
 
-/** Structural problems of one schema node and everything below it. */
-function walk(node: unknown, at: string, root: Record<string, unknown>, out: FieldError[]): void {
-  if (out.length >= 20) return;
+/** Structural problems of one schema node and everything below it (the schema's depth is bounded). */
+function walk(node: unknown, at: string, w: Walk): void {
+  const { out } = w;
+  if (out.length >= MAX_PROBLEMS) return;
   if (typeof node === 'boolean') return;
-  if (!isObject(node)) {
+  if (!isSchemaObject(node)) {
     out.push({ pointer: at, detail: 'must be a JSON Schema (an object or a boolean)' });
     return;
   }
@@ -83,10 +116,15 @@ function walk(node: unknown, at: string, root: Record<string, unknown>, out: Fie
   if (node.enum !== undefined && !(Array.isArray(node.enum) && node.enum.length > 0)) {
     problem('enum', 'must be a non-empty list');
   }
-  for (const key of countKeys) {
+  for (const key of [...countKeys, 'minContains', 'maxContains']) {
     const v = node[key];
     if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0))
       problem(key, 'must be a non-negative integer');
+  }
+  for (const [key, [bound, unit]] of Object.entries(demandBounds(w.limits))) {
+    const v = node[key];
+    if (typeof v === 'number' && v > bound)
+      problem(key, `must be at most ${bound} (${unit} cairn writes at most)`);
   }
   for (const key of numberKeys)
     if (node[key] !== undefined && typeof node[key] !== 'number') problem(key, 'must be a number');
@@ -94,63 +132,118 @@ function walk(node: unknown, at: string, root: Record<string, unknown>, out: Fie
     problem('multipleOf', 'must be a positive number');
   }
   if (node.pattern !== undefined) {
-    const issue = patternProblem(node.pattern);
+    const issue = patternProblem(node.pattern, w);
     if (issue) problem('pattern', issue);
   }
   if (node.$ref !== undefined) {
-    if (typeof node.$ref !== 'string' || !node.$ref.startsWith('#'))
-      problem('$ref', 'must be a local reference ("#/...")');
-    else if (!resolves(root, node.$ref)) problem('$ref', `does not resolve inside the schema: ${node.$ref}`);
+    const issue = refProblem(node.$ref, w);
+    if (issue) problem('$ref', issue);
+    else {
+      // A reference may name any object, even one under a keyword cairn does not walk: walk it too.
+      w.pending.push([resolveRef(w.root, node.$ref as string), `${w.base}${(node.$ref as string).slice(1)}`]);
+    }
   }
-  for (const key of schemaKeys) {
+  for (const key of schemaKeywords.single) {
     if (node[key] === undefined) continue;
     if (key === 'items' && Array.isArray(node.items)) {
-      for (const [i, s] of node.items.entries()) walk(s, `${at}/items/${i}`, root, out);
-    } else walk(node[key], `${at}/${key}`, root, out);
+      for (const [i, s] of node.items.entries()) visit(s, `${at}/items/${i}`, w);
+    } else visit(node[key], `${at}/${key}`, w);
   }
-  for (const key of schemaListKeys) {
+  for (const key of schemaKeywords.list) {
     if (node[key] === undefined) continue;
     const list = node[key];
     if (!Array.isArray(list) || list.length === 0) problem(key, 'must be a non-empty list of schemas');
-    else for (const [i, s] of list.entries()) walk(s, `${at}/${key}/${i}`, root, out);
+    else for (const [i, s] of list.entries()) visit(s, `${at}/${key}/${i}`, w);
   }
-  for (const key of [...schemaMapKeys, 'patternProperties']) {
+  for (const key of schemaKeywords.map) {
     if (node[key] === undefined) continue;
     const map = node[key];
-    if (!isObject(map)) {
+    if (!isSchemaObject(map)) {
       problem(key, 'must be an object of schemas');
       continue;
     }
     for (const [name, child] of Object.entries(map)) {
       if (key === 'patternProperties') {
-        const issue = patternProblem(name);
+        const issue = patternProblem(name, w);
         if (issue) out.push({ pointer: `${at}/${key}/${escapeKey(name)}`, detail: `pattern ${issue}` });
       }
-      walk(child, `${at}/${key}/${escapeKey(name)}`, root, out);
+      visit(child, `${at}/${key}/${escapeKey(name)}`, w);
+    }
+  }
+  // Draft 7's dependencies: lists of property names, or schemas the validator applies too.
+  if (isSchemaObject(node.dependencies)) {
+    for (const [name, child] of Object.entries(node.dependencies)) {
+      if (!Array.isArray(child)) visit(child, `${at}/dependencies/${escapeKey(name)}`, w);
     }
   }
 }
 
+/** Walks a subschema once: the same object reached again (through a reference) is not repeated. */
+function visit(node: unknown, at: string, w: Walk): void {
+  if (isSchemaObject(node)) {
+    if (w.visited.has(node)) return;
+    w.visited.add(node);
+  }
+  walk(node, at, w);
+}
+
+function demandProblem(schema: Record<string, unknown>, limits: SchemaLimits, at: string): FieldError[] {
+  // Sizes are JSON bytes; integers, so a demand of 1e8 items times anything stays comparable.
+  const bytes = minimalSizes(schema)(schema);
+  if (bytes === Number.POSITIVE_INFINITY) {
+    return [
+      {
+        pointer: at,
+        detail:
+          'has no finite valid value (a required property or item refers back to its own schema with no way out)',
+      },
+    ];
+  }
+  if (bytes > limits.maxOutputBytes) {
+    return [
+      {
+        pointer: at,
+        detail: `demands at least ${Math.round(bytes)} bytes of JSON per reply; at most ${limits.maxOutputBytes} are produced (lower minItems, minLength or the nesting of required arrays)`,
+      },
+    ];
+  }
+  return [];
+}
+
 /**
- * Why a caller-supplied JSON Schema cannot be used (empty when it can): too large, too deep, not
- * an object schema at the root, malformed keywords, references leaving the document, or
- * patterns prone to catastrophic backtracking. Pointers are rooted at `at`.
+ * Why a caller-supplied JSON Schema cannot be used (empty when it can): too deep (checked first,
+ * without recursion, so thousands of levels are a 4xx and not a stack overflow), too large, not an
+ * object schema at the root (`objectRoot`), malformed keywords, references leaving the document,
+ * patterns RE2 cannot run, or a smallest valid value larger than cairn writes. Pointers are rooted
+ * at `at`.
  */
 export function schemaProblems(
   schema: Record<string, unknown>,
   limits: SchemaLimits,
   at = '/body/schema',
+  options: { objectRoot?: boolean; program?: ProgramBudget } = {},
 ): FieldError[] {
+  if (nestingDepth(schema, limits.maxDepth) > limits.maxDepth) {
+    return [{ pointer: at, detail: `must nest at most ${limits.maxDepth} levels deep` }];
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(schema)).length;
   if (bytes > limits.maxBytes) {
     return [{ pointer: at, detail: `must be at most ${limits.maxBytes} bytes as JSON (got ${bytes})` }];
   }
-  if (depthOf(schema, limits.maxDepth) > limits.maxDepth) {
-    return [{ pointer: at, detail: `must nest at most ${limits.maxDepth} levels deep` }];
-  }
   const out: FieldError[] = [];
-  if (schema.type !== 'object')
+  if ((options.objectRoot ?? true) && schema.type !== 'object')
     out.push({ pointer: `${at}/type`, detail: 'the root must be "type": "object"' });
-  walk(schema, at, schema, out);
-  return out;
+  const w: Walk = {
+    root: schema,
+    base: at,
+    limits,
+    out,
+    program: options.program ?? { used: 0 },
+    visited: new Set([schema]),
+    pending: [],
+  };
+  walk(schema, at, w);
+  for (let next = w.pending.pop(); next; next = w.pending.pop()) visit(next[0], next[1], w);
+  if (out.length > 0) return out.slice(0, MAX_PROBLEMS);
+  return demandProblem(schema, limits, at);
 }

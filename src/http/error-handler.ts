@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { AppError, badRequest, unsupportedMediaType } from '../errors.ts';
+import { isDatabaseUnavailable } from '../db/pg-errors.ts';
+import { AppError, badRequest, databaseUnavailable, unsupportedMediaType } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
 import { problemResponse } from './problem.ts';
 
@@ -17,10 +18,17 @@ export function fromHttpException(error: HTTPException): AppError {
   });
 }
 
-/** Maps every thrown error to problem+json; unknown errors are logged and answered without internals. */
+/**
+ * Maps every thrown error to problem+json; unknown errors are logged and answered without internals.
+ * A database that cannot be reached is a 503 with Retry-After, not a 500: the request may succeed later.
+ */
 export const errorHandler: ErrorHandler<AppEnv> = (error, c: Context<AppEnv>) => {
   if (error instanceof AppError) return problemResponse(c, error);
   if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error));
+  if (isDatabaseUnavailable(error)) {
+    c.get('logger')?.warn('database unavailable', { err: error });
+    return problemResponse(c, databaseUnavailable());
+  }
   c.get('logger')?.error('unhandled error', { err: error });
   return problemResponse(
     c,

@@ -19,11 +19,12 @@ export const errorResponses = {
   500: problem('Unexpected server error'),
 } as const;
 
-/** Error responses of routes behind authentication. */
+/** Error responses of routes behind authentication (which stores the caller, so needs the database). */
 export const authErrorResponses = {
   ...errorResponses,
   401: problem('Missing, malformed, expired or otherwise invalid bearer token'),
   403: problem('The caller lacks the required role'),
+  503: problem('The database cannot be reached (database-unavailable); retry after Retry-After'),
 } as const;
 
 export const problemResponses = {

@@ -26,7 +26,7 @@ export function findUnsafeText(value: unknown, pointer: string): FieldError | un
       const problem = textProblem(node);
       if (problem) return { pointer: at, detail: problem };
     } else if (Array.isArray(node)) {
-      node.forEach((child, i) => stack.push([child, `${at}/${i}`]));
+      for (const [i, child] of node.entries()) stack.push([child, `${at}/${i}`]);
     } else if (node !== null && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) {
         const problem = textProblem(key);
@@ -44,3 +44,18 @@ export const safeString = () =>
     const problem = textProblem(text);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
+
+const unescapePointer = (part: string) => part.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/**
+ * `schema` for free-form JSON (metadata filters, caller-supplied JSON Schemas), refusing any string
+ * in it, keys included, that `textProblem` refuses: a 400 pointing at that string.
+ */
+export const withSafeText = <T extends z.ZodType>(schema: T): T =>
+  schema.superRefine((value, ctx) => {
+    const found = findUnsafeText(value, '');
+    if (found) {
+      const path = found.pointer.split('/').slice(1).map(unescapePointer);
+      ctx.addIssue({ code: 'custom', message: found.detail, path });
+    }
+  }) as T;

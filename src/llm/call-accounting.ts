@@ -54,6 +54,7 @@ export function createAccounting(options: {
       const event = {
         at: options.now(),
         requestId: meta?.requestId,
+        serverRequestId: meta?.serverRequestId,
         userId: meta?.userId,
         route: meta?.route,
         provider,

@@ -15,7 +15,14 @@ export type BindLlm = (sink: UsageSink) => AccountedLlm;
 function createProvider(config: Config): LlmClient {
   switch (config.LLM_PROVIDER) {
     case 'local':
-      return createLocalClient({ embeddingDimensions: config.EMBEDDING_DIMENSIONS });
+      return createLocalClient({
+        embeddingDimensions: config.EMBEDDING_DIMENSIONS,
+        schemaBounds: {
+          maxItems: config.SCHEMA_MAX_ITEMS,
+          maxStringLength: config.SCHEMA_MAX_STRING_LENGTH,
+          maxOutputBytes: config.SCHEMA_MAX_OUTPUT_BYTES,
+        },
+      });
     case 'openai':
       return createOpenAiClient({
         apiKey: config.OPENAI_API_KEY,

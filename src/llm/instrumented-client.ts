@@ -4,7 +4,7 @@ import type { AccountedLlm, LlmClient, ToolCall } from './llm-client.ts';
 import { LlmError } from './llm-error.ts';
 import type { Resilience } from './resilience/resilience.ts';
 import { streamDeadline } from './stream-deadline.ts';
-import { countChatUsage, countTextTokens } from './tokens/count-tokens.ts';
+import { countChatUsage, countTextsTokens } from './tokens/count-tokens.ts';
 
 interface InstrumentOptions {
   resilience: Resilience;
@@ -123,9 +123,7 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Acc
       const call = accounting.begin(sink, { meta: request.meta, operation: 'embed', model });
       const limits = { timeoutMs: options.timeoutMs, signal: request.signal };
       const response = await resilient(call, model, limits, (signal) => inner.embed({ ...request, signal }));
-      const inputTokens =
-        response.usage?.inputTokens ??
-        (await Promise.all(request.texts.map(countTextTokens))).reduce((a, b) => a + b, 0);
+      const inputTokens = response.usage?.inputTokens ?? (await countTextsTokens(request.texts));
       const usage = { inputTokens, outputTokens: 0 };
       return { ...response, accounting: call.succeed(response.model, usage, response.usage === null) };
     },

@@ -2,6 +2,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from '../app.ts';
 import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
+import { checkDatabaseAtStartup } from '../db/startup-check.ts';
+import { answerClientErrors } from '../http/client-error.ts';
 import { jobHandlers } from '../job-handlers.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createDatabaseQueue } from '../queue/database-queue.ts';
@@ -11,6 +13,7 @@ import { startupBanner } from './banner.ts';
 import { nodeClientAddress } from './client-address.ts';
 import { loadNodeConfig } from './node-config.ts';
 import { nodeGuards } from './node-guards.ts';
+import { createOffloadPool } from './offload-pool.ts';
 import { openDatabase } from './open-database.ts';
 
 const started = performance.now();
@@ -23,6 +26,8 @@ const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.
 const database = await openDatabase(config);
 // The embedded database migrates itself; a shared PostgreSQL is migrated by `npm run db:migrate`.
 if (database.kind === 'pglite') await database.migrate();
+// Logs why the database cannot be used (the server serves either way: /ready and data routes answer 503).
+void checkDatabaseAtStartup(database.db, logger, { kind: database.kind });
 const usage = createBatchedUsageWriter({
   db: database.db,
   logger,
@@ -43,18 +48,29 @@ const deps = completeDeps(
   usage,
 );
 const app = createApp(() => deps);
-// The embedded database belongs to this process alone, so jobs it left running resume now.
-consumer = createJobConsumer({ deps, handlers: jobHandlers, releaseRunning: database.kind === 'pglite' });
-await consumer.start();
+// Jobs' CPU-heavy steps (HTML extraction, chunking, token counting) run in worker threads, one per job.
+const offload = createOffloadPool({ size: config.JOB_CONCURRENCY });
+// The embedded database belongs to this process alone, so jobs it left running resume, once listening.
+const jobs = createJobConsumer({
+  deps,
+  handlers: jobHandlers,
+  releaseRunning: database.kind === 'pglite',
+  offload,
+});
+consumer = jobs;
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
-  logger.info('listening', { port, host: config.HOST, database: database.kind });
+  logger.info('listening', { port, host: config.HOST, database: database.kind, pid: process.pid });
+  // Only now: a job, even one that stopped the previous process, must never keep the port closed.
+  jobs.start().catch((error: unknown) => logger.error('job consumer failed to start', { err: error }));
   if (generatedSecret) {
     startupBanner({ ...config, PORT: port }, performance.now() - started).then((text) =>
       process.stderr.write(`${text}\n`),
     );
   }
 });
+// Oversized headers and other malformed requests get a problem+json answer, not a bare status line.
+answerClientErrors(server);
 
 let stopping = false;
 const shutdown = (signal: string) => {
@@ -63,8 +79,9 @@ const shutdown = (signal: string) => {
   logger.info('shutting down', { signal });
   // In-flight requests and jobs finish first, then their usage events are stored, then the database closes.
   server.close(() =>
-    consumer
+    jobs
       .stop()
+      .then(() => offload.close())
       .then(() => usage.close())
       .then(() => database.close())
       .finally(() => process.exit(0)),

@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import * as schema from '../db/schema.ts';
+import { openPgliteInWorker } from './pglite-in-worker.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, '../../drizzle');
 
@@ -51,9 +52,26 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
   };
 }
 
-/** DATABASE_URL selects PostgreSQL; otherwise the embedded database under DATA_DIR. */
+/**
+ * Embedded PostgreSQL in a worker thread, as the server runs it: a long statement (an HNSW index
+ * build, a large insert) keeps only that thread busy, and requests are still answered meanwhile.
+ */
+export async function openPgliteThread(dataDir: string | undefined): Promise<DatabaseHandle> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = await openPgliteInWorker(dataDir);
+  // The client implements the part of PGlite's API drizzle's PGlite driver uses.
+  const db = drizzlePglite({ client: client as unknown as PGlite, schema });
+  return {
+    kind: 'pglite',
+    db,
+    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+/** DATABASE_URL selects PostgreSQL; otherwise the embedded database under DATA_DIR, in its own thread. */
 export function openDatabase(config: Config): Promise<DatabaseHandle> {
   return config.DATABASE_URL
     ? Promise.resolve(openPostgres(config))
-    : openPglite(path.join(config.DATA_DIR, 'pglite'));
+    : openPgliteThread(path.join(config.DATA_DIR, 'pglite'));
 }

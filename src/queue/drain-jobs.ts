@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { executeJob } from './execute-job.ts';
-import type { JobHandlers } from './job-handler.ts';
+import type { JobHandlers, Offload } from './job-handler.ts';
 import { claimDueJobs } from './jobs-store.ts';
 
 /**
@@ -11,7 +11,7 @@ import { claimDueJobs } from './jobs-store.ts';
 export async function drainJobs(
   deps: Deps,
   handlers: JobHandlers,
-  options: { horizonMs?: number; concurrency?: number; workerId?: string } = {},
+  options: { horizonMs?: number; concurrency?: number; workerId?: string; offload?: Offload } = {},
 ): Promise<number> {
   const workerId = options.workerId ?? `drain-${crypto.randomUUID()}`;
   let runs = 0;
@@ -23,7 +23,7 @@ export async function drainJobs(
       horizonMs: options.horizonMs ?? 0,
     });
     if (claimed.length === 0) return runs;
-    await Promise.all(claimed.map((job) => executeJob(deps, handlers, job)));
+    await Promise.all(claimed.map((job) => executeJob(deps, handlers, job, { offload: options.offload })));
     runs += claimed.length;
   }
 }

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import { backoffMs } from './backoff.ts';
-import { type JobHandlers, PermanentJobError } from './job-handler.ts';
-import { type ClaimedJob, completeJob, deferJob, failJob } from './jobs-store.ts';
+import { type JobHandlers, type Offload, PermanentJobError } from './job-handler.ts';
+import { type ClaimedJob, completeJob, deferJob, failJob, JOB_TIMEOUT_PREFIX } from './jobs-store.ts';
 
 export type JobOutcome =
   | { type: 'done' }
@@ -11,23 +11,57 @@ export type JobOutcome =
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 
+/** The attempt ran past JOB_TIMEOUT_MS. */
+class JobTimeoutError extends Error {
+  constructor(budgetMs: number) {
+    super(`${JOB_TIMEOUT_PREFIX} the attempt ran longer than its ${budgetMs} ms budget (JOB_TIMEOUT_MS)`);
+    this.name = 'JobTimeoutError';
+  }
+}
+
 /**
  * Runs one claimed job with its handler and records the outcome in the jobs table: done,
  * deferred, queued again with backoff, or dead (then the handler's onDead runs). The same
  * function serves the polling consumer and the Cloudflare Queues consumer.
+ *
+ * Each attempt has JOB_TIMEOUT_MS: past it the attempt fails whatever the handler is doing
+ * (its signal aborts, which stops offloaded work outright), and a job that runs out of time on
+ * two attempts in a row is dead rather than retried: a document that cannot be ingested in
+ * the budget must not take a consumer's slot again and again.
  */
-export async function executeJob(deps: Deps, handlers: JobHandlers, job: ClaimedJob): Promise<JobOutcome> {
+export async function executeJob(
+  deps: Deps,
+  handlers: JobHandlers,
+  job: ClaimedJob,
+  options: { offload?: Offload | undefined } = {},
+): Promise<JobOutcome> {
   const started = performance.now();
   const log = deps.logger.child({ job_id: job.id, job_kind: job.kind, attempt: job.attempts });
   const handler = handlers[job.kind];
+  const budgetMs = deps.config.JOB_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const outOfTime = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new JobTimeoutError(budgetMs);
+      controller.abort(error);
+      reject(error);
+    }, budgetMs);
+  });
   let outcome: JobOutcome;
   try {
     if (!handler) throw new PermanentJobError(`no handler for job kind "${job.kind}"`);
-    const result = await handler.run(deps, job.payload, {
-      id: job.id,
-      attempt: job.attempts,
-      maxAttempts: job.maxAttempts,
-    });
+    const result = await Promise.race([
+      handler.run(deps, job.payload, {
+        id: job.id,
+        attempt: job.attempts,
+        maxAttempts: job.maxAttempts,
+        signal: controller.signal,
+        offload: options.offload,
+      }),
+      outOfTime,
+    ]);
+    clearTimeout(timer);
     if (result) {
       await deferJob(deps.db, job.id, result.deferMs);
       outcome = { type: 'deferred', delayMs: result.deferMs };
@@ -36,12 +70,14 @@ export async function executeJob(deps: Deps, handlers: JobHandlers, job: Claimed
       outcome = { type: 'done' };
     }
   } catch (thrown) {
+    clearTimeout(timer);
     const error = describe(thrown);
     const delayMs = backoffMs(job.attempts, deps.config.JOB_BACKOFF_BASE_MS, deps.config.JOB_BACKOFF_MAX_MS);
     const status = await failJob(deps.db, job.id, {
       error,
       retryDelayMs: delayMs,
       permanent: thrown instanceof PermanentJobError,
+      timedOut: thrown instanceof JobTimeoutError,
     });
     outcome = status === 'dead' ? { type: 'dead', error } : { type: 'retry', delayMs, error };
     if (status === 'dead') await handler?.onDead?.(deps, job.payload, error);

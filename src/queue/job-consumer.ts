@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import { executeJob } from './execute-job.ts';
-import type { JobHandlers } from './job-handler.ts';
+import type { JobHandlers, Offload } from './job-handler.ts';
 import {
   buryAbandonedJobs,
   type ClaimedJob,
@@ -23,7 +23,13 @@ const MAINTENANCE_EVERY_MS = 60_000;
 const FINISHED_RETENTION_HOURS = 24;
 
 /** Runs a claimed job while renewing its lease, so a long job is not taken over by another worker. */
-async function runLeased(deps: Deps, handlers: JobHandlers, job: ClaimedJob, workerId: string) {
+async function runLeased(
+  deps: Deps,
+  handlers: JobHandlers,
+  job: ClaimedJob,
+  options: { workerId: string; offload: Offload | undefined },
+) {
+  const { workerId } = options;
   const lease = deps.config.JOB_LEASE_S;
   const timer = setInterval(
     () => {
@@ -34,7 +40,7 @@ async function runLeased(deps: Deps, handlers: JobHandlers, job: ClaimedJob, wor
     (lease * 1000) / 3,
   );
   try {
-    return await executeJob(deps, handlers, job);
+    return await executeJob(deps, handlers, job, { offload: options.offload });
   } finally {
     clearInterval(timer);
   }
@@ -51,13 +57,15 @@ async function maintain(deps: Deps, handlers: JobHandlers) {
  * The Node consumer: polls the jobs table (shared by every instance on PostgreSQL, in-process
  * on the embedded database), runs up to JOB_CONCURRENCY jobs at once, and wakes early when
  * this process publishes. `releaseRunning` re-queues jobs left running by a previous process
- * (only safe when no other process shares the database, i.e. PGlite).
+ * (only safe when no other process shares the database, i.e. PGlite). `offload` runs the
+ * CPU-heavy steps of jobs off the event loop (see JobContext).
  */
 export function createJobConsumer(options: {
   deps: Deps;
   handlers: JobHandlers;
   workerId?: string;
   releaseRunning?: boolean;
+  offload?: Offload;
 }): JobConsumer {
   const { deps, handlers } = options;
   const workerId = options.workerId ?? `worker-${crypto.randomUUID()}`;
@@ -98,7 +106,7 @@ export function createJobConsumer(options: {
       leaseSeconds: deps.config.JOB_LEASE_S,
     });
     for (const job of claimed) {
-      const running = runLeased(deps, handlers, job, workerId)
+      const running = runLeased(deps, handlers, job, { workerId, offload: options.offload })
         .catch((error: unknown) => deps.logger.error('job crashed', { job_id: job.id, err: error }))
         .finally(() => {
           inflight.delete(running);

@@ -115,20 +115,26 @@ export async function deferJob(db: Database, id: string, delayMs: number): Promi
     .where(and(eq(jobs.id, id), eq(jobs.status, 'running')));
 }
 
+/** How `last_error` starts when an attempt ran out of time (JOB_TIMEOUT_MS). */
+export const JOB_TIMEOUT_PREFIX = 'job timed out:';
+
 /**
  * Records a failed attempt: back to the queue after `retryDelayMs`, or into the dead-letter
- * store once the attempts are spent. Returns the new status.
+ * store once the attempts are spent, at once when retrying cannot help (`permanent`), and when
+ * the attempt ran out of time right after one that did (its `last_error` says so). Returns the
+ * new status.
  */
 export async function failJob(
   db: Database,
   id: string,
-  failure: { error: string; retryDelayMs: number; permanent: boolean },
+  failure: { error: string; retryDelayMs: number; permanent: boolean; timedOut?: boolean },
 ): Promise<'queued' | 'dead' | null> {
   const { error, retryDelayMs, permanent } = failure;
+  const timedOutAgain = sql`(${failure.timedOut ?? false} and coalesce(${jobs.lastError}, '') like ${`${JOB_TIMEOUT_PREFIX}%`})`;
   const [row] = await db
     .update(jobs)
     .set({
-      status: sql`case when ${permanent} or ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end`,
+      status: sql`case when ${permanent} or ${jobs.attempts} >= ${jobs.maxAttempts} or ${timedOutAgain} then 'dead' else 'queued' end`,
       runAt: sql`now() + ${`${retryDelayMs} milliseconds`}::interval`,
       lastError: error,
       lockedBy: null,

@@ -13,7 +13,7 @@ export const getHealthHandler: RouteHandler<typeof getHealthRoute, AppEnv> = (c)
   c.json({ status: 'ok' as const }, 200);
 
 export const getReadinessHandler: RouteHandler<typeof getReadinessRoute, AppEnv> = async (c) => {
-  const readiness = await checkReadiness(c.get('deps'));
+  const readiness = await checkReadiness({ ...c.get('deps'), logger: c.get('logger') });
   c.header('Cache-Control', 'no-store');
   const body = toReadinessResponse(readiness);
   return readiness.ready ? c.json(body, 200) : c.json(body, 503);

@@ -13,6 +13,7 @@ export async function insertUsageEvents(db: Database, events: UsageEvent[]): Pro
     events.map((e) => ({
       created_at: e.at.toISOString(),
       request_id: e.requestId ?? null,
+      server_request_id: e.serverRequestId ?? null,
       user_id: e.userId ?? null,
       route: e.route ?? null,
       provider: e.provider,
@@ -31,12 +32,13 @@ export async function insertUsageEvents(db: Database, events: UsageEvent[]): Pro
     })),
   );
   await db.execute(sql`
-    insert into usage_events (created_at, request_id, user_id, route, provider, model, operation, tokens_in,
-      tokens_out, cached_tokens_in, reasoning_tokens, tokens_estimated, cost_usd, priced, latency_ms, attempts, status)
-    select created_at, request_id, user_id, route, provider, model, operation, tokens_in,
+    insert into usage_events (created_at, request_id, server_request_id, user_id, route, provider, model, operation,
+      tokens_in, tokens_out, cached_tokens_in, reasoning_tokens, tokens_estimated, cost_usd, priced, latency_ms,
+      attempts, status)
+    select created_at, request_id, server_request_id, user_id, route, provider, model, operation, tokens_in,
       tokens_out, cached_tokens_in, reasoning_tokens, tokens_estimated, cost_usd, priced, latency_ms, attempts, status
-    from jsonb_to_recordset(${rows}::jsonb) as r(created_at timestamptz, request_id text, user_id text, route text,
-      provider text, model text, operation text, tokens_in integer, tokens_out integer, cached_tokens_in integer,
-      reasoning_tokens integer, tokens_estimated boolean, cost_usd numeric, priced boolean, latency_ms integer,
-      attempts smallint, status text)`);
+    from jsonb_to_recordset(${rows}::jsonb) as r(created_at timestamptz, request_id text, server_request_id uuid,
+      user_id text, route text, provider text, model text, operation text, tokens_in integer, tokens_out integer,
+      cached_tokens_in integer, reasoning_tokens integer, tokens_estimated boolean, cost_usd numeric, priced boolean,
+      latency_ms integer, attempts smallint, status text)`);
 }

@@ -35,6 +35,8 @@ interface Row {
 const MAX_DAYS = 366;
 const DAY_MS = 86_400_000;
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
+// PostgreSQL's calendar has no year 0: a default period reaching back past AD 1 starts there.
+const FIRST_DAY = '0001-01-01';
 
 const totals = (row: Row): UsageTotals => ({
   requests: Number(row.requests),
@@ -47,7 +49,7 @@ const totals = (row: Row): UsageTotals => ({
 /** The days a report covers: `to` defaults to today (UTC), `from` to 29 days before it. */
 function reportPeriod(now: Date, from?: string, to?: string): { from: string; to: string } {
   const end = to ?? isoDay(now);
-  const start = from ?? isoDay(new Date(Date.parse(end) - 29 * DAY_MS));
+  const start = from ?? isoDay(new Date(Math.max(Date.parse(end) - 29 * DAY_MS, Date.parse(FIRST_DAY))));
   const days = (Date.parse(end) - Date.parse(start)) / DAY_MS + 1;
   if (days < 1)
     throw validationFailed('The period is empty.', [
@@ -75,7 +77,7 @@ export async function usageReport(
       select (created_at at time zone 'UTC')::date::text as day, provider, model,
              grouping((created_at at time zone 'UTC')::date) = 0 as by_day,
              grouping(provider, model) = 0 as by_model,
-             count(distinct request_id) as requests, count(*) as calls,
+             count(distinct coalesce(server_request_id::text, request_id)) as requests, count(*) as calls,
              sum(tokens_in) as tokens_in, sum(tokens_out) as tokens_out, sum(cost_usd) as cost_usd
       from usage_events
       where user_id = ${input.userId}

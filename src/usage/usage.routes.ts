@@ -3,10 +3,15 @@ import { guarded } from '../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../http/openapi.ts';
 
 const day = z.iso.date().openapi({ example: '2026-11-25' });
+// PostgreSQL has no year 0 (1 BC precedes AD 1), so such a day would fail in SQL as a 500.
+const queryDay = day.refine((d) => !d.startsWith('0000-'), 'must be on or after 0001-01-01');
 
 // The totals every part of the report carries: for the whole period, a day, or a model.
 const totals = {
-  requests: z.number().int().openapi({ description: 'Distinct API requests that called a model' }),
+  requests: z.number().int().openapi({
+    description:
+      'Distinct API requests that called a model (counted by server-assigned ids, not X-Request-Id)',
+  }),
   calls: z.number().int().openapi({ description: 'Model calls (a repaired /analyze makes several)' }),
   tokens_in: z.number().int(),
   tokens_out: z.number().int(),
@@ -14,8 +19,8 @@ const totals = {
 };
 
 const usageQuerySchema = z.object({
-  from: day.optional().openapi({ description: 'First day (UTC); default 29 days before `to`' }),
-  to: day.optional().openapi({ description: 'Last day (UTC), inclusive; default today' }),
+  from: queryDay.optional().openapi({ description: 'First day (UTC); default 29 days before `to`' }),
+  to: queryDay.optional().openapi({ description: 'Last day (UTC), inclusive; default today' }),
 });
 
 export const usageTotalsSchema = z.object(totals);

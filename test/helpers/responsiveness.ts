@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 
 /** Generous on purpose: a behaviour check (the server keeps answering), not a speed test. */
-export const HEALTH_BUDGET_MS = 1000;
+const HEALTH_BUDGET_MS = 1000;
 const PROBE_EVERY_MS = 20;
 
 export interface Responsiveness<T> {

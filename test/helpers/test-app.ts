@@ -18,8 +18,6 @@ import { openAiEnv } from './openai-env.ts';
 import { createResponseChecker } from './response-schemas.ts';
 import { TEST_JWT_SECRET } from './test-secret.ts';
 
-// Until every test imports it from json-request.ts.
-export { readJson } from './json-request.ts';
 export { TEST_JWT_SECRET };
 
 // Limits no test reaches by accident; the guards' own tests set RATE_LIMIT_POLICIES themselves.

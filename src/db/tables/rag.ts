@@ -56,7 +56,7 @@ export const documentStatuses = ['queued', 'processing', 'ready', 'failed'] as c
 export const documentMimeTypes = ['text/plain', 'text/markdown', 'text/html'] as const;
 export type DocumentStatus = (typeof documentStatuses)[number];
 
-/** An uploaded document; `content` is the extracted text the chunk offsets refer to. */
+/** An uploaded document; `content` is as uploaded (HTML as sent), and chunk offsets refer to the text extracted from it. */
 export const documents = pgTable(
   'documents',
   {

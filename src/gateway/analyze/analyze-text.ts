@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.ts';
 import { AppError, type FieldError, validationFailed } from '../../errors.ts';
 import type { AccountedLlm, CallMeta, ChatMessage, JsonSchema } from '../../llm/llm-client.ts';
-import { schemaProblems } from '../schema-limits.ts';
+import { schemaLimits, schemaProblems } from '../schema-limits.ts';
 import { analysisMessages, repairMessages } from './analysis-prompt.ts';
 import { analysisJsonSchema } from './analysis-schema.ts';
 import { parseReply } from './parse-reply.ts';
@@ -30,14 +30,22 @@ type AnalyzeDeps = { llm: AccountedLlm; config: Config };
 
 function chooseSchema(config: Config, schema: Record<string, unknown> | undefined) {
   if (!schema) return { json: analysisJsonSchema, validate: validateAnalysis, strict: true };
-  const problems = schemaProblems(schema, {
-    maxBytes: config.ANALYZE_SCHEMA_MAX_BYTES,
-    maxDepth: config.ANALYZE_SCHEMA_MAX_DEPTH,
-  });
+  const problems = schemaProblems(schema, schemaLimits(config));
   if (problems.length > 0) {
     throw validationFailed('The schema cannot be used for structured output.', problems, 422);
   }
-  return { json: schema as JsonSchema, validate: jsonSchemaValidator(schema), strict: false };
+  let validate: ResultValidator;
+  try {
+    validate = jsonSchemaValidator(schema);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw validationFailed(
+      'The schema cannot be used for structured output.',
+      [{ pointer: '/body/schema', detail: `the validator cannot use it: ${reason}` }],
+      422,
+    );
+  }
+  return { json: schema as JsonSchema, validate, strict: false };
 }
 
 /**

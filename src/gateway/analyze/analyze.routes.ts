@@ -2,20 +2,19 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../http/problem.ts';
+import { safeString, withSafeText } from '../../http/text-safety.ts';
 
 const analyzeRequestSchema = z
   .object({
-    text: z
-      .string()
+    text: safeString()
       .min(1)
       .refine((t) => t.trim().length > 0, 'must contain more than whitespace')
       .openapi({ example: 'The new release fixed every crash I reported. Great work, Acme Corp!' }),
-    schema: z.record(z.string(), z.unknown()).optional().openapi({
+    schema: withSafeText(z.record(z.string(), z.unknown())).optional().openapi({
       description:
         'A JSON Schema (root "type": "object") for the result. Without it, the default analysis: summary, sentiment, topics, entities, language.',
     }),
-    model: z
-      .string()
+    model: safeString()
       .max(200)
       .regex(/^[\w.:/@-]+$/, 'must be a model name')
       .optional()

@@ -108,7 +108,10 @@ export const createChatCompletionHandler: RouteHandler<typeof createChatCompleti
   const deps = c.get('deps');
   const requestId = c.get('requestId');
   const meta = { requestId, userId: c.get('principal').userId, route: '/v1/chat/completions' };
-  const request = toChatRequest(body, meta, c.req.raw.signal);
+  const request = toChatRequest(body, meta, {
+    signal: c.req.raw.signal,
+    maxOutputTokens: deps.config.LLM_MAX_OUTPUT_TOKENS,
+  });
   const created = Math.floor(deps.now().getTime() / 1000);
   if (!body.stream) {
     const response = await completeChat(deps, request);

@@ -1,39 +1,40 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
+import { safeString, withSafeText } from '../../http/text-safety.ts';
 import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
 
 // The subset of OpenAI's wire format cairn accepts. Unknown fields are tolerated (clients send
 // many), but every field cairn forwards is checked.
 
-const textPart = z.object({ type: z.literal('text'), text: z.string() });
-const content = z.union([z.string(), z.array(textPart).min(1)]).openapi({
+const textPart = z.object({ type: z.literal('text'), text: safeString() });
+const content = z.union([safeString(), z.array(textPart).min(1)]).openapi({
   description: 'Text, or a list of text parts (images and audio are not supported).',
 });
 
 const toolCall = z.object({
-  id: z.string().min(1),
+  id: safeString().min(1),
   type: z.literal('function'),
-  function: z.object({ name: z.string().min(1), arguments: z.string() }),
+  function: z.object({ name: safeString().min(1), arguments: safeString() }),
 });
 
 const message = z.discriminatedUnion('role', [
-  z.object({ role: z.enum(['system', 'developer']), content, name: z.string().optional() }),
-  z.object({ role: z.literal('user'), content, name: z.string().optional() }),
+  z.object({ role: z.enum(['system', 'developer']), content, name: safeString().optional() }),
+  z.object({ role: z.literal('user'), content, name: safeString().optional() }),
   z.object({
     role: z.literal('assistant'),
     content: content.nullable().optional(),
     tool_calls: z.array(toolCall).optional(),
-    name: z.string().optional(),
+    name: safeString().optional(),
   }),
-  z.object({ role: z.literal('tool'), content, tool_call_id: z.string().min(1) }),
+  z.object({ role: z.literal('tool'), content, tool_call_id: safeString().min(1) }),
 ]);
 
 const tool = z.object({
   type: z.literal('function'),
   function: z.object({
     name: z.string().regex(/^[\w-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
-    description: z.string().max(4096).optional(),
-    parameters: z.record(z.string(), z.unknown()).optional(),
+    description: safeString().max(4096).optional(),
+    parameters: withSafeText(z.record(z.string(), z.unknown())).optional(),
     strict: z.boolean().nullable().optional(),
   }),
 });
@@ -45,8 +46,8 @@ const responseFormat = z.discriminatedUnion('type', [
     type: z.literal('json_schema'),
     json_schema: z.object({
       name: z.string().regex(/^[\w-]{1,64}$/, 'must be 1-64 letters, digits, underscores or dashes'),
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
+      description: safeString().optional(),
+      schema: withSafeText(z.record(z.string(), z.unknown())).optional(),
       strict: z.boolean().nullable().optional(),
     }),
   }),
@@ -62,7 +63,7 @@ export const chatCompletionRequestSchema = z
     tool_choice: z
       .union([
         z.enum(['none', 'auto', 'required']),
-        z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+        z.object({ type: z.literal('function'), function: z.object({ name: safeString() }) }),
       ])
       .optional(),
     response_format: responseFormat.optional(),
@@ -71,12 +72,12 @@ export const chatCompletionRequestSchema = z
     max_tokens: z.number().int().positive().nullable().optional(),
     max_completion_tokens: z.number().int().positive().nullable().optional(),
     stop: z
-      .union([z.string(), z.array(z.string()).max(4)])
+      .union([safeString(), z.array(safeString()).max(4)])
       .nullable()
       .optional(),
     seed: z.number().int().nullable().optional(),
     n: z.literal(1).nullable().optional().openapi({ description: 'Only one choice is supported.' }),
-    user: z.string().max(256).optional(),
+    user: safeString().max(256).optional(),
   })
   .openapi('ChatCompletionRequest');
 

@@ -49,8 +49,27 @@ function toResponseFormat(body: ChatCompletionBody): ResponseFormat | undefined 
   };
 }
 
+/** The reply length asked for, within what this deployment lets one reply be (LLM_MAX_OUTPUT_TOKENS). */
+function maxTokensOf(body: ChatCompletionBody, limit: number): number | undefined {
+  const [field, value] =
+    body.max_completion_tokens != null
+      ? ['max_completion_tokens', body.max_completion_tokens]
+      : ['max_tokens', body.max_tokens ?? undefined];
+  if (value !== undefined && value > limit) {
+    throw validationFailed(`${field} is larger than this deployment allows.`, [
+      { pointer: `/body/${field}`, detail: `must be at most ${limit}` },
+    ]);
+  }
+  return value;
+}
+
 /** An OpenAI chat-completions body as cairn's provider-neutral chat request. */
-export function toChatRequest(body: ChatCompletionBody, meta: CallMeta, signal?: AbortSignal): ChatRequest {
+export function toChatRequest(
+  body: ChatCompletionBody,
+  meta: CallMeta,
+  options: { signal?: AbortSignal; maxOutputTokens: number },
+): ChatRequest {
+  const { signal } = options;
   const choice = body.tool_choice;
   const stop = body.stop ?? undefined;
   return {
@@ -68,7 +87,7 @@ export function toChatRequest(body: ChatCompletionBody, meta: CallMeta, signal?:
     topP: body.top_p ?? undefined,
     stop: stop === undefined ? undefined : typeof stop === 'string' ? [stop] : stop,
     seed: body.seed ?? undefined,
-    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    maxTokens: maxTokensOf(body, options.maxOutputTokens),
     meta,
     signal,
   };

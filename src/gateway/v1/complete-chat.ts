@@ -7,27 +7,53 @@ import type {
   ChatRequest,
   ChatResponse,
 } from '../../llm/llm-client.ts';
-import { schemaProblems } from '../schema-limits.ts';
+import { type ProgramBudget, schemaLimits, schemaProblems } from '../schema-limits.ts';
 
 type ChatDeps = { llm: AccountedLlm; config: Config };
 
 /** Where a chat request's response schema sits in the request body, for problems with it. */
 export const RESPONSE_SCHEMA_POINTER = '/body/response_format/json_schema/schema';
 
-/** A caller's response schema goes to the provider only within the configured limits. */
-function checkResponseSchema(config: Config, request: ChatRequest): void {
-  if (request.responseFormat?.type !== 'json_schema') return;
-  const problems = schemaProblems(
-    request.responseFormat.schema,
-    { maxBytes: config.ANALYZE_SCHEMA_MAX_BYTES, maxDepth: config.ANALYZE_SCHEMA_MAX_DEPTH },
-    RESPONSE_SCHEMA_POINTER,
-  );
-  if (problems.length > 0) throw validationFailed('The response schema cannot be used.', problems, 422);
+const toolPointer = (index: number) => `/body/tools/${index}/function/parameters`;
+
+/**
+ * Caller schemas (the response format's, every tool's parameters) go to the provider only within
+ * the configured limits, and a forced tool choice must name one of the tools.
+ */
+function checkRequest(config: Config, request: ChatRequest): void {
+  const limits = schemaLimits(config);
+  // One pattern budget for the whole request: 128 tools do not get 128 times the compile time.
+  const program: ProgramBudget = { used: 0 };
+  if (request.responseFormat?.type === 'json_schema') {
+    const problems = schemaProblems(request.responseFormat.schema, limits, RESPONSE_SCHEMA_POINTER, {
+      program,
+    });
+    if (problems.length > 0) throw validationFailed('The response schema cannot be used.', problems, 422);
+  }
+  const tools = request.tools ?? [];
+  for (const [index, tool] of tools.entries()) {
+    const problems = schemaProblems(tool.parameters, limits, toolPointer(index), {
+      objectRoot: false,
+      program,
+    });
+    if (problems.length > 0) throw validationFailed("A tool's parameters cannot be used.", problems, 422);
+  }
+  const choice = request.toolChoice;
+  if (typeof choice === 'object' && !tools.some((t) => t.name === choice.name)) {
+    throw validationFailed('The tool choice names a function that is not among the tools.', [
+      { pointer: '/body/tool_choice', detail: `names "${choice.name.slice(0, 64)}", which no tool defines` },
+    ]);
+  }
+  if (choice === 'required' && tools.length === 0) {
+    throw validationFailed('A tool choice of "required" needs tools.', [
+      { pointer: '/body/tool_choice', detail: 'is "required" but the request defines no tools' },
+    ]);
+  }
 }
 
 /** One chat completion through the configured provider (with cairn's retries and accounting). */
 export async function completeChat(deps: ChatDeps, request: ChatRequest): Promise<Accounted<ChatResponse>> {
-  checkResponseSchema(deps.config, request);
+  checkRequest(deps.config, request);
   return deps.llm.chat(request);
 }
 
@@ -45,7 +71,7 @@ export interface OpenedStream {
  * it says anything surfaces as an ordinary error response rather than a broken stream.
  */
 export async function openChatStream(deps: ChatDeps, request: ChatRequest): Promise<OpenedStream> {
-  checkResponseSchema(deps.config, request);
+  checkRequest(deps.config, request);
   const events = deps.llm.chatStream(request)[Symbol.asyncIterator]();
   const started = performance.now();
   const first = await events.next();

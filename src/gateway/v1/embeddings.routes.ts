@@ -1,16 +1,17 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
+import { safeString } from '../../http/text-safety.ts';
 import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
 
 const embeddingsRequestSchema = z
   .looseObject({
     model: modelNameSchema.openapi({ example: 'text-embedding-3-small' }),
-    input: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(2048)]).openapi({
+    input: z.union([safeString().min(1), z.array(safeString().min(1)).min(1).max(2048)]).openapi({
       description: 'A text or a list of texts (token arrays are not supported).',
     }),
     encoding_format: z.enum(['float', 'base64']).optional(),
     dimensions: z.number().int().positive().optional(),
-    user: z.string().max(256).optional(),
+    user: safeString().max(256).optional(),
   })
   .openapi('EmbeddingsRequest');
 

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { safeString } from '../../http/text-safety.ts';
 
 // Schema pieces more than one /v1 route uses (docs/conventions.md). Plain zod, as this is not a
 // route file: `.meta({ id })` names an OpenAPI component the way `.openapi(name)` does there.
 
 /** A model name as OpenAI's API takes it; any name, checked by the provider. */
-export const modelNameSchema = z.string().min(1).max(200);
+export const modelNameSchema = safeString().min(1).max(200);
 
 export const openAiErrorSchema = z
   .object({

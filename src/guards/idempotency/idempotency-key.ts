@@ -46,7 +46,11 @@ async function sha256Hex(parts: (string | Uint8Array)[]): Promise<string> {
   return bytesToHex(digest);
 }
 
-/** The storage key: one caller's key on one route never meets another caller's or route's. */
+/**
+ * The storage key: one caller's key on one route never meets another caller's or route's.
+ * `path` is the matched route's path template (`/analyze`), not the request's path, so
+ * `/analyze/` or another spelling of the same route shares the key.
+ */
 export function scopedKey(input: {
   userId: string;
   method: string;
@@ -56,29 +60,53 @@ export function scopedKey(input: {
   return sha256Hex(['idempotency-key/v1', input.userId, input.method, input.path, input.key]);
 }
 
-function without(body: Uint8Array, pattern: Uint8Array): Uint8Array {
+const LF = 0x0a;
+const CR = 0x0d;
+const DASH = 0x2d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+const startsWithAt = (body: Uint8Array, pattern: Uint8Array, at: number) => {
+  if (at + pattern.byteLength > body.byteLength) return false;
+  for (let j = 0; j < pattern.byteLength; j++) if (body[at + j] !== pattern[j]) return false;
+  return true;
+};
+
+/**
+ * The body with the boundary cut out of its delimiter lines only (RFC 2046: "--" boundary at
+ * the start of the body or of a line, then "--" on the last one, blanks, and the line end). The
+ * boundary anywhere else is content: cutting it there too made different uploads look alike.
+ */
+function withoutDelimiters(body: Uint8Array, boundary: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.byteLength);
   let length = 0;
-  outer: for (let i = 0; i < body.byteLength; ) {
-    if (body[i] === pattern[0] && i + pattern.byteLength <= body.byteLength) {
-      for (let j = 1; j < pattern.byteLength; j++) {
-        if (body[i + j] !== pattern[j]) {
-          out[length++] = body[i++]!;
-          continue outer;
-        }
+  let copiedTo = 0;
+  for (let line = 0; line < body.byteLength; ) {
+    const start = line + 2;
+    const next = body.indexOf(LF, line);
+    if (body[line] === DASH && body[line + 1] === DASH && startsWithAt(body, boundary, start)) {
+      const end = start + boundary.byteLength;
+      let after = end;
+      if (body[after] === DASH && body[after + 1] === DASH) after += 2;
+      while (body[after] === SPACE || body[after] === TAB) after++;
+      if (after >= body.byteLength || body[after] === CR || body[after] === LF) {
+        out.set(body.subarray(copiedTo, start), length);
+        length += start - copiedTo;
+        copiedTo = end;
       }
-      i += pattern.byteLength;
-      continue;
     }
-    out[length++] = body[i++]!;
+    if (next === -1) break;
+    line = next + 1;
   }
+  out.set(body.subarray(copiedTo), length);
+  length += body.byteLength - copiedTo;
   return out.subarray(0, length);
 }
 
 /**
  * What makes two requests "the same" for a key: method, path and query, media type and
- * body bytes. A multipart boundary is random per send, so it is cut out first: a client
- * retrying the same upload must not be told it sent a different request.
+ * body bytes. A multipart boundary is random per send, so it is cut out of the delimiter lines
+ * first: a client retrying the same upload must not be told it sent a different request.
  */
 export function requestFingerprint(input: {
   method: string;
@@ -91,7 +119,7 @@ export function requestFingerprint(input: {
   const boundary = /;\s*boundary="?([^";]+)"?/i.exec(contentType)?.[1];
   const body =
     mediaType === 'multipart/form-data' && boundary
-      ? without(input.body, encoder.encode(boundary))
+      ? withoutDelimiters(input.body, encoder.encode(boundary))
       : input.body;
   return sha256Hex([input.method, input.pathAndQuery, mediaType, body]);
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { requestFingerprint, scopedKey } from './idempotency-key.ts';
@@ -31,11 +32,14 @@ export function idempotency(): MiddlewareHandler<AuthedEnv> {
     const body = c.req.raw.body ? new Uint8Array(await c.req.raw.arrayBuffer()) : new Uint8Array();
     if (c.req.raw.body !== null) c.req.raw = new Request(c.req.raw, { body });
     const url = new URL(c.req.url);
+    // Scoped by the matched route, not the path as spelled: "/analyze/" is the same route as
+    // "/analyze" (the router ignores a trailing slash), so it shares the key.
+    const path = url.pathname.replace(/\/+$/, '');
     const [scoped, fingerprint] = await Promise.all([
-      scopedKey({ userId: principal.userId, method: c.req.method, path: url.pathname, key }),
+      scopedKey({ userId: principal.userId, method: c.req.method, path: routePath(c), key }),
       requestFingerprint({
         method: c.req.method,
-        pathAndQuery: url.pathname + url.search,
+        pathAndQuery: path + url.search,
         contentType: c.req.header('Content-Type'),
         body,
       }),

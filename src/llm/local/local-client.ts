@@ -1,7 +1,7 @@
 import type { ChatRequest, ChatResponse, ChatStreamEvent, LlmClient } from '../llm-client.ts';
-import { extractiveAnswer } from './extractive-answer.ts';
+import { contextPassages, extractiveAnswer } from './extractive-answer.ts';
 import { hashEmbed } from './hash-embedder.ts';
-import { valueForSchema } from './schema-values.ts';
+import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds, valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
 import { selectToolCall } from './tool-selection.ts';
 
@@ -33,7 +33,7 @@ function answer(request: ChatRequest): string {
     .filter((m) => m.role === 'system' || m.role === 'tool')
     .map((m) => m.content ?? '')
     .join('\n\n');
-  const found = extractiveAnswer(lastUser(request), context);
+  const found = extractiveAnswer(lastUser(request), contextPassages(context));
   if (found) return found;
   // After a tool call, relay what the tool returned rather than claiming ignorance.
   const last = request.messages.at(-1);
@@ -46,13 +46,16 @@ function answer(request: ChatRequest): string {
  */
 const subject = (request: ChatRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
 
-function structured(request: ChatRequest): string | undefined {
+function structured(request: ChatRequest, bounds: SchemaBounds): string | undefined {
   const format = request.responseFormat;
-  if (format?.type === 'json_schema')
-    return JSON.stringify(valueForSchema(format.schema, { analysis: analyseText(subject(request)) }));
-  if (format?.type === 'json_object')
-    return JSON.stringify(valueForSchema(analysisShape, { analysis: analyseText(subject(request)) }));
-  return undefined;
+  const schema =
+    format?.type === 'json_schema'
+      ? format.schema
+      : format?.type === 'json_object'
+        ? analysisShape
+        : undefined;
+  if (!schema) return undefined;
+  return JSON.stringify(valueForSchema(schema, { analysis: analyseText(subject(request)) }, bounds));
 }
 
 let sequence = 0;
@@ -63,8 +66,13 @@ const nextId = () => `local-${Date.now().toString(36)}-${(sequence++).toString(3
  * answers from the supplied context, schema-shaped JSON from text heuristics and rule-based tool
  * selection. Its `model` is always "local": it never pretends to be a large model.
  */
-export function createLocalClient(options: { embeddingDimensions: number }): LlmClient {
+export function createLocalClient(options: {
+  embeddingDimensions: number;
+  /** What a caller's JSON Schema may make it write; DEFAULT_SCHEMA_BOUNDS when absent. */
+  schemaBounds?: SchemaBounds;
+}): LlmClient {
   const dims = options.embeddingDimensions;
+  const bounds = options.schemaBounds ?? DEFAULT_SCHEMA_BOUNDS;
   return {
     provider: 'local',
     chatModel: LOCAL_MODEL,
@@ -72,11 +80,11 @@ export function createLocalClient(options: { embeddingDimensions: number }): Llm
     embeddingDimensions: dims,
     async chat(request): Promise<ChatResponse> {
       request.signal?.throwIfAborted();
-      const call = selectToolCall(request);
+      const call = selectToolCall(request, bounds);
       return {
         id: nextId(),
         model: LOCAL_MODEL,
-        content: call ? null : (structured(request) ?? answer(request)),
+        content: call ? null : (structured(request, bounds) ?? answer(request)),
         toolCalls: call ? [call] : [],
         finishReason: call ? 'tool_calls' : 'stop',
         usage: null,

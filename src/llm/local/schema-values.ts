@@ -1,4 +1,6 @@
 import type { JsonSchema } from '../llm-client.ts';
+import { LlmError } from '../llm-error.ts';
+import { allowedTypes, minimalSizes, resolveRef, type SizeOf, typeBytes } from '../schema-demand.ts';
 import type { Entity } from './entities.ts';
 import type { TextAnalysis } from './text-analysis.ts';
 
@@ -7,6 +9,25 @@ export interface ValueSource {
   analysis: TextAnalysis;
   entity?: Entity;
 }
+
+/**
+ * How much one schema may make the local provider write, whatever it asks for. The gateway
+ * refuses schemas demanding more; these hold even for a schema that reached the provider anyway.
+ */
+export interface SchemaBounds {
+  /** Items in one array. */
+  maxItems: number;
+  /** Characters in one string. */
+  maxStringLength: number;
+  /** Bytes of the whole value as JSON. */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_SCHEMA_BOUNDS: SchemaBounds = {
+  maxItems: 1000,
+  maxStringLength: 10_000,
+  maxOutputBytes: 262_144,
+};
 
 type Hint =
   | 'summary'
@@ -58,19 +79,81 @@ const hintOf = (name: string): Hint | undefined => {
 const asSchema = (value: unknown): JsonSchema | undefined =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonSchema) : undefined;
 
-function resolveRef(root: JsonSchema, ref: string): JsonSchema | undefined {
-  if (!ref.startsWith('#')) return undefined;
-  let node: unknown = root;
-  for (const part of ref.slice(1).split('/').filter(Boolean)) {
-    node = asSchema(node)?.[decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return asSchema(node);
+// Levels of structure filled from the text; deeper, and inside a reference already followed on
+// the way down (a recursive schema), only the smallest valid value is written.
+const MAX_DEPTH = 12;
+// Steps of the smallest value before giving up: only a schema without a finite value gets there.
+const MAX_MINIMAL_DEPTH = 256;
+// Characters of the text searched for an enum option it mentions.
+const ENUM_SCAN_CHARS = 10_000;
+
+/** What one pass over a schema shares: its bounds, the bytes written so far, memos. */
+interface Run {
+  bounds: SchemaBounds;
+  bytes: number;
+  sizes?: SizeOf;
+  strings: Map<Hint, string>;
+  enums: WeakMap<unknown[], unknown>;
+  lowerText?: string;
 }
 
-const firstMatch = (text: string, pattern: RegExp) => text.match(pattern)?.[0];
+interface Fill {
+  root: JsonSchema;
+  source: ValueSource;
+  depth: number;
+  /** References followed to get here. */
+  refs: readonly string[];
+  /** Write the smallest valid value (required properties, minItems items) instead of a full one. */
+  minimal: boolean;
+  run: Run;
+}
+
+/** The pass wrote more than its bounds allow. */
+class OutOfBounds extends Error {}
+
+function charge(run: Run, bytes: number): void {
+  run.bytes += bytes;
+  if (run.bytes > run.bounds.maxOutputBytes) throw new OutOfBounds();
+}
+
+const sizesOf = (ctx: Fill) => {
+  ctx.run.sizes ??= minimalSizes(ctx.root);
+  return ctx.run.sizes;
+};
+
+/** At most `max` UTF-16 units of `text`, never cutting a surrogate pair. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = text.charCodeAt(max - 1) >= 0xd800 && text.charCodeAt(max - 1) <= 0xdbff ? max - 1 : max;
+  return text.slice(0, end);
+}
+
 const firstSentence = (text: string) => (text.split(/(?<=[.!?])\s/)[0] ?? text).trim();
 
-function stringFor(hint: Hint | undefined, source: ValueSource): string {
+// Hints whose value depends only on the text, not on the entity being described: found once.
+const textHints = new Set<Hint | undefined>([
+  'title',
+  'sentiment',
+  'language',
+  'topics',
+  'query',
+  'expression',
+  'location',
+  'url',
+  'email',
+]);
+
+function stringFor(hint: Hint | undefined, ctx: Fill): string {
+  const { run } = ctx;
+  const memo = hint !== undefined && textHints.has(hint);
+  const known = memo ? run.strings.get(hint) : undefined;
+  if (known !== undefined) return known;
+  const value = clip(textValue(hint, ctx.source, run.bounds.maxStringLength), run.bounds.maxStringLength);
+  if (memo) run.strings.set(hint, value);
+  return value;
+}
+
+function textValue(hint: Hint | undefined, source: ValueSource, maxChars: number): string {
   const { analysis, entity } = source;
   switch (hint) {
     case 'title':
@@ -86,10 +169,9 @@ function stringFor(hint: Hint | undefined, source: ValueSource): string {
     case 'type':
       return entity?.type ?? 'other';
     case 'query':
+      return opening(analysis.text, maxChars);
     case 'expression':
-      return hint === 'expression'
-        ? (firstMatch(analysis.text, /[\d.]+(?:\s*[-+*/^]\s*[\d.()]+)+/) ?? analysis.text.trim())
-        : analysis.text.trim();
+      return analysis.firstExpression ?? opening(analysis.text, maxChars);
     case 'location':
       return (
         analysis.entities.find((e) => e.type === 'location')?.name ??
@@ -97,12 +179,22 @@ function stringFor(hint: Hint | undefined, source: ValueSource): string {
         ''
       );
     case 'url':
-      return firstMatch(analysis.text, /https?:\/\/[^\s"'<>]+/) ?? '';
+      return analysis.firstUrl ?? '';
     case 'email':
-      return firstMatch(analysis.text, /[\w.+-]+@[\w-]+(\.[\w-]+)+/) ?? '';
+      return analysis.firstEmail ?? '';
     default:
       return entity?.name ?? analysis.summary;
   }
+}
+
+/** The text trimmed, up to `maxChars`: only what is kept is looked at. */
+function opening(text: string, maxChars: number): string {
+  let start = 0;
+  while (start < text.length && /\s/.test(text[start]!)) {
+    start++;
+    if (start > maxChars) return '';
+  }
+  return clip(text.slice(start, start + maxChars), maxChars).trimEnd();
 }
 
 function numberFor(hint: Hint | undefined, source: ValueSource, schema: JsonSchema): number {
@@ -120,9 +212,9 @@ function numberFor(hint: Hint | undefined, source: ValueSource, schema: JsonSche
     case 'rating':
       return onRange(min ?? 1, max ?? 5);
     case 'count':
-      return source.analysis.text.split(/\s+/).filter(Boolean).length;
+      return source.analysis.wordCount;
     case 'number':
-      return Number(firstMatch(source.analysis.text, /-?\d+(\.\d+)?/) ?? 0);
+      return Number(source.analysis.firstNumber ?? 0);
     default:
       return 0;
   }
@@ -142,27 +234,38 @@ function fitNumber(value: number, schema: JsonSchema, integer: boolean): number 
   return integer ? Math.round(n) : Math.round(n * 1e6) / 1e6;
 }
 
-const formats: Record<string, (source: ValueSource) => string> = {
-  'date-time': () => '1970-01-01T00:00:00Z',
-  date: () => '1970-01-01',
-  time: () => '00:00:00Z',
-  email: (s) => stringFor('email', s) || 'unknown@example.invalid',
-  uri: (s) => stringFor('url', s) || 'urn:cairn:none',
-  url: (s) => stringFor('url', s) || 'urn:cairn:none',
-  uuid: () => '00000000-0000-0000-0000-000000000000',
+// What a formatted string gets when the text offers nothing (and always in the smallest value).
+const placeholders: Record<string, string> = {
+  'date-time': '1970-01-01T00:00:00Z',
+  date: '1970-01-01',
+  time: '00:00:00Z',
+  email: 'unknown@example.invalid',
+  uri: 'urn:cairn:none',
+  url: 'urn:cairn:none',
+  uuid: '00000000-0000-0000-0000-000000000000',
 };
+const fromText: Record<string, Hint> = { email: 'email', uri: 'url', url: 'url' };
 
-function fitString(value: string, schema: JsonSchema): string {
-  let s = value;
-  if (typeof schema.maxLength === 'number' && [...s].length > schema.maxLength) {
-    s = [...s].slice(0, schema.maxLength).join('');
+function formatted(format: string, ctx: Fill): string | undefined {
+  const placeholder = placeholders[format];
+  if (placeholder === undefined) return undefined;
+  const hint = fromText[format];
+  return (!ctx.minimal && hint && stringFor(hint, ctx)) || placeholder;
+}
+
+/** `value` within the schema's length bounds (in code points) and cairn's, padded when too short. */
+function fitString(value: string, schema: JsonSchema, bounds: SchemaBounds): string {
+  const cap = bounds.maxStringLength;
+  const maxLength = typeof schema.maxLength === 'number' ? Math.min(schema.maxLength, cap) : cap;
+  const minLength = typeof schema.minLength === 'number' ? Math.min(schema.minLength, cap) : 0;
+  let chars = Array.from(clip(value, 2 * cap));
+  if (chars.length > maxLength) chars = chars.slice(0, maxLength);
+  if (chars.length < minLength) {
+    if (chars.length === 0) chars = ['n', '/', 'a'];
+    if (chars.length < minLength) chars.push('.'.repeat(minLength - chars.length));
+    chars = Array.from(chars.join('')).slice(0, Math.max(minLength, maxLength));
   }
-  if (typeof schema.minLength === 'number') {
-    while ([...s].length < schema.minLength) s += s.length === 0 ? 'n/a' : '.';
-    if (typeof schema.maxLength === 'number')
-      s = [...s].slice(0, Math.max(schema.minLength, schema.maxLength)).join('');
-  }
-  return s;
+  return chars.join('');
 }
 
 // Synonyms a caller's sentiment enum may use.
@@ -172,114 +275,221 @@ const sentimentWords: Record<string, string[]> = {
   neutral: ['neutral', 'neu', 'mixed', 'none', 'other'],
 };
 
-function chooseEnum(options: unknown[], hint: Hint | undefined, source: ValueSource): unknown {
-  const wanted = hint ? stringFor(hint, source).toLowerCase() : '';
+function chooseEnum(options: unknown[], hint: Hint | undefined, ctx: Fill): unknown {
+  const wanted = hint ? stringFor(hint, ctx).toLowerCase() : '';
   const byText = (candidates: string[]) =>
     options.find((o) => typeof o === 'string' && candidates.includes(o.toLowerCase()));
   const exact = wanted ? byText([wanted]) : undefined;
   if (exact !== undefined) return exact;
   if (hint === 'sentiment') {
-    const synonym = byText(sentimentWords[source.analysis.sentiment.label] ?? []);
+    const synonym = byText(sentimentWords[ctx.source.analysis.sentiment.label] ?? []);
     if (synonym !== undefined) return synonym;
   }
-  const text = source.analysis.text.toLowerCase();
-  return (
-    options.find((o) => typeof o === 'string' && o.length > 2 && text.includes(o.toLowerCase())) ?? options[0]
-  );
+  // The option the text mentions first in the list: looked up once per enum and text.
+  const { run } = ctx;
+  if (!run.enums.has(options)) {
+    run.lowerText ??= ctx.source.analysis.text.slice(0, ENUM_SCAN_CHARS).toLowerCase();
+    const text = run.lowerText;
+    run.enums.set(
+      options,
+      options.find((o) => typeof o === 'string' && o.length > 2 && text.includes(o.toLowerCase())) ??
+        options[0],
+    );
+  }
+  return run.enums.get(options);
 }
 
-interface Fill {
-  root: JsonSchema;
-  source: ValueSource;
-  depth: number;
-}
+const deeper = (ctx: Fill, changes: Partial<Fill> = {}): Fill => ({
+  ...ctx,
+  depth: ctx.depth + 1,
+  ...changes,
+});
 
 function fillArray(schema: JsonSchema, hint: Hint | undefined, ctx: Fill): unknown[] {
+  const { bounds } = ctx.run;
   const item = asSchema(schema.items) ?? {};
-  const { analysis } = ctx.source;
-  const itemType = item.type ?? (item.properties ? 'object' : undefined);
-  let values: unknown[];
-  if (hint === 'entities' || (itemType === 'object' && hint !== 'topics')) {
-    values = analysis.entities.map((entity) =>
-      fillValue(item, '', { ...ctx, source: { ...ctx.source, entity }, depth: ctx.depth + 1 }),
-    );
-  } else if (hint === 'topics' || itemType === 'string') {
-    values = analysis.topics.map((topic) =>
-      fillValue(item, '', {
-        ...ctx,
-        source: { ...ctx.source, entity: { name: topic, type: 'other' } },
-        depth: ctx.depth + 1,
-      }),
-    );
-  } else {
-    values = [];
+  const prefix = Array.isArray(schema.prefixItems) ? (schema.prefixItems as unknown[]) : [];
+  const itemAt = (i: number) => (i < prefix.length ? prefix[i] : item);
+  const min = Math.min(typeof schema.minItems === 'number' ? schema.minItems : 0, bounds.maxItems);
+  charge(ctx.run, 2);
+  let values: unknown[] = [];
+  if (!ctx.minimal) {
+    const { analysis } = ctx.source;
+    const itemType = item.type ?? (item.properties ? 'object' : undefined);
+    if (hint === 'entities' || (itemType === 'object' && hint !== 'topics')) {
+      values = analysis.entities.map((entity) =>
+        fillValue(item, '', deeper(ctx, { source: { ...ctx.source, entity } })),
+      );
+    } else if (hint === 'topics' || itemType === 'string') {
+      values = analysis.topics.map((topic) =>
+        fillValue(
+          item,
+          '',
+          deeper(ctx, { source: { ...ctx.source, entity: { name: topic, type: 'other' } } }),
+        ),
+      );
+    }
+    if (schema.uniqueItems) {
+      const seen = new Set<string>();
+      values = values.filter((v) => {
+        const key = JSON.stringify(v);
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    }
   }
-  if (schema.uniqueItems)
-    values = values.filter((v, i) => values.findIndex((w) => JSON.stringify(w) === JSON.stringify(v)) === i);
-  const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
-  for (let i = values.length; i < min; i++)
-    values.push(fillValue(item, '', { ...ctx, depth: ctx.depth + 1 }));
-  return typeof schema.maxItems === 'number' ? values.slice(0, schema.maxItems) : values;
+  for (let i = values.length; i < min; i++) values.push(fillValue(itemAt(i), '', deeper(ctx)));
+  const max = Math.min(
+    typeof schema.maxItems === 'number' ? schema.maxItems : bounds.maxItems,
+    bounds.maxItems,
+  );
+  if (values.length > max) values = values.slice(0, max);
+  charge(ctx.run, values.length);
+  return values;
 }
 
 function fillObject(schema: JsonSchema, ctx: Fill): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(asSchema(schema.properties) ?? {})) {
-    out[key] = fillValue(child, key, { ...ctx, depth: ctx.depth + 1 });
+  const properties = asSchema(schema.properties) ?? {};
+  charge(ctx.run, 2);
+  const keys = ctx.minimal
+    ? [...new Set(Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === 'string') : [])]
+    : Object.keys(properties);
+  for (const key of keys) {
+    const child = Object.hasOwn(properties, key) ? properties[key] : schema.additionalProperties;
+    charge(ctx.run, key.length + 4);
+    out[key] = fillValue(child, key, deeper(ctx));
   }
   return out;
 }
 
+function leaf<T>(ctx: Fill, value: T): T {
+  charge(ctx.run, typeof value === 'string' ? value.length + 2 : (JSON.stringify(value) ?? 'null').length);
+  return value;
+}
+
+/** The type to write: the first non-null one (or the cheapest valid one for the smallest value). */
+function chooseType(schema: JsonSchema, ctx: Fill): string | undefined {
+  if (ctx.minimal) {
+    const types = allowedTypes(schema);
+    if (types === null) return 'null';
+    const size = sizesOf(ctx);
+    let best: string | undefined;
+    let bestBytes = Number.POSITIVE_INFINITY;
+    for (const type of types) {
+      const bytes = typeBytes(schema, type, size);
+      if (bytes < bestBytes) [best, bestBytes] = [type, bytes];
+    }
+    return best ?? types[0];
+  }
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return (
+    types.find((t) => t !== 'null') ?? (schema.properties ? 'object' : schema.items ? 'array' : types[0])
+  );
+}
+
 function fillValue(raw: unknown, name: string, ctx: Fill): unknown {
+  if (ctx.depth > MAX_MINIMAL_DEPTH) throw new OutOfBounds();
+  if (ctx.depth > MAX_DEPTH && !ctx.minimal) return fillValue(raw, name, { ...ctx, minimal: true });
   const hint = hintOf(name);
   const schema = asSchema(raw);
-  // Bounded: recursive schemas ($ref to itself) stop producing nested values.
-  if (!schema || ctx.depth > 12) return hint ? stringFor(hint, ctx.source) : null;
+  if (!schema) return leaf(ctx, hint && !ctx.minimal ? stringFor(hint, ctx) : null);
   if (typeof schema.$ref === 'string') {
     const target = resolveRef(ctx.root, schema.$ref);
-    return target ? fillValue(target, name, ctx) : null;
+    if (target === undefined) return leaf(ctx, null);
+    const again = ctx.minimal || ctx.refs.includes(schema.$ref);
+    return fillValue(target, name, {
+      ...ctx,
+      refs: [...ctx.refs, schema.$ref],
+      minimal: again,
+      depth: again ? ctx.depth + 1 : ctx.depth,
+    });
   }
-  if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return chooseEnum(schema.enum, hint, ctx.source);
+  if ('const' in schema) return leaf(ctx, schema.const);
+  if (Array.isArray(schema.enum) && schema.enum.length > 0)
+    return leaf(ctx, chooseEnum(schema.enum, hint, ctx));
   const branches = (schema.anyOf ?? schema.oneOf) as unknown[] | undefined;
   if (Array.isArray(branches) && branches.length > 0) {
+    if (ctx.minimal) {
+      const size = sizesOf(ctx);
+      const cheapest = branches.reduce((a, b) => (size(b) < size(a) ? b : a));
+      return fillValue(cheapest, name, deeper(ctx));
+    }
     const usable = branches.find((b) => asSchema(b)?.type !== 'null') ?? branches[0];
     return fillValue(usable, name, ctx);
   }
   if (Array.isArray(schema.allOf)) {
     const merged: JsonSchema = { ...schema, allOf: undefined };
     const properties: JsonSchema = { ...asSchema(schema.properties) };
+    const required = new Set(Array.isArray(schema.required) ? schema.required : []);
     for (const part of schema.allOf as unknown[]) {
       const p = asSchema(part) ?? {};
       Object.assign(merged, p);
       Object.assign(properties, asSchema(p.properties));
+      if (Array.isArray(p.required)) for (const r of p.required) required.add(r);
     }
     merged.properties = properties;
-    return fillValue(merged, name, ctx);
+    merged.required = [...required];
+    return fillValue(merged, name, ctx.minimal ? deeper(ctx) : ctx);
   }
-  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const type =
-    types.find((t) => t !== 'null') ?? (schema.properties ? 'object' : schema.items ? 'array' : types[0]);
+  const type = chooseType(schema, ctx);
   switch (type) {
     case 'object':
       return fillObject(schema, ctx);
     case 'array':
       return fillArray(schema, hint, ctx);
     case 'number':
-    case 'integer':
-      return fitNumber(numberFor(hint, ctx.source, schema), schema, type === 'integer');
+    case 'integer': {
+      const value = ctx.minimal ? 0 : numberFor(hint, ctx.source, schema);
+      return leaf(ctx, fitNumber(value, schema, type === 'integer'));
+    }
     case 'boolean':
-      return hint === 'sentiment' ? ctx.source.analysis.sentiment.label === 'positive' : false;
+      return leaf(
+        ctx,
+        hint === 'sentiment' && !ctx.minimal ? ctx.source.analysis.sentiment.label === 'positive' : false,
+      );
     case 'null':
-      return null;
+      return leaf(ctx, null);
     default: {
-      const format = typeof schema.format === 'string' ? formats[schema.format] : undefined;
-      return fitString(format ? format(ctx.source) : stringFor(hint, ctx.source), schema);
+      const format = typeof schema.format === 'string' ? formatted(schema.format, ctx) : undefined;
+      const value = format ?? (ctx.minimal ? '' : stringFor(hint, ctx));
+      return leaf(ctx, fitString(value, schema, ctx.run.bounds));
     }
   }
 }
 
-/** A value shaped by `schema`, filled with what the local heuristics found in the text. */
-export function valueForSchema(schema: JsonSchema, source: ValueSource, name = ''): unknown {
-  return fillValue(schema, name, { root: schema, source, depth: 0 });
+/**
+ * A value shaped by `schema`, filled with what the local heuristics found in the text, within
+ * `bounds`. When the full value would outgrow them, the smallest valid value is written instead;
+ * when even that does not fit, the call is rejected.
+ */
+export function valueForSchema(
+  schema: JsonSchema,
+  source: ValueSource,
+  bounds: SchemaBounds = DEFAULT_SCHEMA_BOUNDS,
+): unknown {
+  const pass = (minimal: boolean) =>
+    fillValue(schema, '', {
+      root: schema,
+      source,
+      depth: 0,
+      refs: [],
+      minimal,
+      run: { bounds, bytes: 0, strings: new Map(), enums: new WeakMap() },
+    });
+  try {
+    return pass(false);
+  } catch (error) {
+    if (!(error instanceof OutOfBounds)) throw error;
+  }
+  try {
+    return pass(true);
+  } catch (error) {
+    if (!(error instanceof OutOfBounds)) throw error;
+    throw new LlmError(
+      'rejected',
+      `The schema demands more than the local model writes (${bounds.maxOutputBytes} bytes of JSON, ${bounds.maxItems} items per array, ${bounds.maxStringLength} characters per string).`,
+    );
+  }
 }

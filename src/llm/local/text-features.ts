@@ -2,13 +2,24 @@
 
 const wordPattern = /[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu;
 
-export function words(text: string): string[] {
-  return (text.toLowerCase().match(wordPattern) ?? []).map((w) => w.replace(/^'+|'+$/g, ''));
+// Trims apostrophes by hand: /'+$/ retried at every apostrophe of a long run is quadratic.
+function trimApostrophes(word: string): string {
+  let start = 0;
+  let end = word.length;
+  while (start < end && word[start] === "'") start++;
+  while (end > start && word[end - 1] === "'") end--;
+  return start === 0 && end === word.length ? word : word.slice(start, end);
 }
 
+export function words(text: string): string[] {
+  return (text.toLowerCase().match(wordPattern) ?? []).map(trimApostrophes);
+}
+
+// A list item starts after a newline and blanks other than newlines: looking ahead across newlines
+// (\s*) rescanned the same whitespace from every newline in it, quadratic on "\n \n \n ...".
 export function sentences(text: string): string[] {
   return text
-    .split(/(?<=[.!?])\s+|\n{2,}|\n(?=\s*[-*#\d])/u)
+    .split(/(?<=[.!?])\s+|\n{2,}|\n(?=[^\S\n]*[-*#\d])/u)
     .map((s) => s.replace(/\s+/g, ' ').trim())
     .filter((s) => s.length > 0);
 }

@@ -1,5 +1,5 @@
 import type { ChatRequest, ToolCall, ToolDefinition } from '../llm-client.ts';
-import { valueForSchema } from './schema-values.ts';
+import { type SchemaBounds, valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
 import { contentWords } from './text-features.ts';
 
@@ -19,11 +19,16 @@ const implied: [RegExp, string[]][] = [
   [/https?:\/\//, ['fetch', 'url', 'web', 'page', 'link']],
 ];
 
-/** How many of the request's content words (and implied terms) the tool's name and description share. */
-function relevance(tool: ToolDefinition, text: string): number {
-  const terms = toolTerms(tool);
+/** The request's content words, stemmed, and the terms it implies; computed once for all tools. */
+function askedTerms(text: string): Set<string> {
   const asked = new Set(contentWords(text).map(stem));
   for (const [pattern, extra] of implied) if (pattern.test(text)) for (const term of extra) asked.add(term);
+  return asked;
+}
+
+/** How many of the asked terms the tool's name and description share. */
+function relevance(tool: ToolDefinition, asked: Set<string>): number {
+  const terms = toolTerms(tool);
   let score = 0;
   for (const word of asked) if (terms.has(word)) score++;
   return score;
@@ -36,7 +41,7 @@ let sequence = 0;
  * most words with the latest user message, with arguments filled from that message. Returns null
  * when no tool fits (or the conversation already holds a tool result to answer from).
  */
-export function selectToolCall(request: ChatRequest): ToolCall | null {
+export function selectToolCall(request: ChatRequest, bounds: SchemaBounds): ToolCall | null {
   const tools = request.tools ?? [];
   const choice = request.toolChoice ?? 'auto';
   const last = request.messages.at(-1);
@@ -45,14 +50,15 @@ export function selectToolCall(request: ChatRequest): ToolCall | null {
   let tool: ToolDefinition | undefined;
   if (typeof choice === 'object') tool = tools.find((t) => t.name === choice.name);
   else {
+    const asked = askedTerms(question);
     const ranked = tools
-      .map((t, index) => ({ t, index, score: relevance(t, question) }))
+      .map((t, index) => ({ t, index, score: relevance(t, asked) }))
       .sort((a, b) => b.score - a.score || a.index - b.index);
     const best = ranked[0];
     if (best && (best.score > 0 || choice === 'required')) tool = best.t;
   }
   if (!tool) return null;
-  const args = valueForSchema(tool.parameters, { analysis: analyseText(question) });
+  const args = valueForSchema(tool.parameters, { analysis: analyseText(question) }, bounds);
   return {
     id: `call_local_${(sequence++).toString(36)}`,
     name: tool.name,

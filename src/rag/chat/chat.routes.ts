@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { safeString, withSafeText } from '../../http/text-safety.ts';
 import { citationSchema, indexVersionRefSchema, searchFiltersSchema } from '../rag.schemas.ts';
 
 const usageSchema = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).nullable();
@@ -26,11 +27,11 @@ export const chatResponseSchema = z
 
 const chatRequestSchema = z
   .object({
-    message: z.string().trim().min(1).max(8000).openapi({ example: 'When should I use a partial index?' }),
+    message: safeString().trim().min(1).max(8000).openapi({ example: 'When should I use a partial index?' }),
     conversation_id: z.uuid().optional().openapi({ description: 'Continue this conversation' }),
     stream: z.boolean().default(false).openapi({ description: 'Answer as Server-Sent Events' }),
     top_k: z.number().int().min(1).max(50).optional(),
-    filters: searchFiltersSchema.optional(),
+    filters: withSafeText(searchFiltersSchema).optional(),
   })
   .openapi('ChatRequest');
 

@@ -1,10 +1,31 @@
+import { capText } from './cap-text.ts';
+
 /** A span of the document text: a heading (with its level) or a paragraph. Offsets are UTF-16 indexes. */
 export type Block =
   | { kind: 'heading'; level: number; text: string; start: number; end: number }
   | { kind: 'paragraph'; start: number; end: number };
 
-const heading = /^(#{1,6})[ \t]+(.+?)[ \t#]*$/;
 const fence = /^(```|~~~)/;
+const headingMarker = /^(#{1,6})[ \t]+/;
+
+/** Longest heading text kept, in characters: every chunk of the section repeats its heading path. */
+const HEADING_MAX_CHARS = 300;
+
+const isClosing = (c: string) => c === ' ' || c === '\t' || c === '#';
+
+/**
+ * An ATX heading (`## Text ##`) in a trimmed line, without a backtracking pattern: the closing
+ * run of spaces and `#` is cut off by a scan from the end, so a long line costs one pass.
+ */
+function atxHeading(trimmed: string): { level: number; text: string } | undefined {
+  const marker = headingMarker.exec(trimmed);
+  if (!marker || marker[0].length === trimmed.length) return undefined;
+  let end = trimmed.length;
+  while (end > marker[0].length && isClosing(trimmed[end - 1]!)) end--;
+  // Only closing characters after the marker: the first of them is the text (`# #` is headed "#").
+  const text = end > marker[0].length ? trimmed.slice(marker[0].length, end) : trimmed[marker[0].length]!;
+  return { level: marker[1]!.length, text: capText(text, HEADING_MAX_CHARS) };
+}
 
 /**
  * Splits text into paragraphs (separated by blank lines) and, for Markdown, ATX headings.
@@ -26,16 +47,10 @@ export function parseBlocks(text: string, format: 'markdown' | 'plain'): Block[]
     const line = text.slice(lineStart, lineEnd);
     const trimmed = line.trim();
     if (format === 'markdown' && fence.test(trimmed)) inFence = !inFence;
-    const match = format === 'markdown' && !inFence ? heading.exec(trimmed) : null;
+    const match = format === 'markdown' && !inFence ? atxHeading(trimmed) : undefined;
     if (match) {
       closeParagraph();
-      blocks.push({
-        kind: 'heading',
-        level: match[1]!.length,
-        text: match[2]!,
-        start: lineStart,
-        end: lineEnd,
-      });
+      blocks.push({ kind: 'heading', level: match.level, text: match.text, start: lineStart, end: lineEnd });
     } else if (trimmed === '' && !inFence) {
       closeParagraph();
     } else if (trimmed !== '') {

@@ -41,40 +41,94 @@ function sections(text: string, format: 'markdown' | 'plain'): Section[] {
   return out;
 }
 
-// Tokens of the units plus one per join: the whitespace between two units is at most one token.
-const sum = (units: Unit[]) => units.reduce((total, u) => total + u.tokens, Math.max(0, units.length - 1));
-
-// The trailing units of a chunk that fit in the overlap budget, repeated at the next chunk's start.
-function tail(units: Unit[], overlap: number): Unit[] {
-  const out: Unit[] = [];
-  let tokens = 0;
-  for (let i = units.length - 1; i > 0; i--) {
-    if (tokens + units[i]!.tokens > overlap) break;
-    tokens += units[i]!.tokens;
-    out.unshift(units[i]!);
+/** Chunking stopped: the document would make more than `limit` chunks. */
+export class ChunkLimitError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`the document makes more than ${limit} chunks`);
+    this.name = 'ChunkLimitError';
+    this.limit = limit;
   }
-  return out;
+}
+
+/**
+ * The units of the chunk being built. Their token total is kept as units come and go, so each
+ * step costs the same however many units the chunk holds (tiny units in a large chunk used to
+ * make every step re-add them all).
+ */
+class ChunkWindow {
+  private units: Unit[] = [];
+  private head = 0;
+  private tokens = 0;
+
+  get length() {
+    return this.units.length - this.head;
+  }
+  /** Tokens of the units plus one per join: the whitespace between two units is at most one token. */
+  get sum() {
+    return this.length === 0 ? 0 : this.tokens + this.length - 1;
+  }
+  get first() {
+    return this.units[this.head]!;
+  }
+  get last() {
+    return this.units.at(-1)!;
+  }
+  push(unit: Unit) {
+    this.units.push(unit);
+    this.tokens += unit.tokens;
+  }
+  shift() {
+    this.tokens -= this.units[this.head++]!.tokens;
+  }
+  /**
+   * Keeps only the trailing units that fit in `overlap` tokens, joins counted, never the first
+   * one: they open the next chunk. Counting the joins keeps a chunk of one-token units from
+   * carrying nearly all of itself over, which made one chunk per unit.
+   */
+  keepTail(overlap: number) {
+    let from = this.units.length;
+    let tokens = 0;
+    while (from - 1 > this.head) {
+      const unit = this.units[from - 1]!;
+      const joins = this.units.length - from;
+      if (tokens + unit.tokens + joins > overlap) break;
+      tokens += unit.tokens;
+      from--;
+    }
+    this.units = this.units.slice(from);
+    this.head = 0;
+    this.tokens = tokens;
+  }
 }
 
 /**
  * Splits a document into chunks of at most `size` tokens. A chunk never crosses a heading,
  * prefers to end at a paragraph end, and otherwise ends at a sentence end (or, for an
- * over-long sentence, between words). Consecutive chunks of one section share up to
- * `overlap` tokens. Each chunk's text is the exact slice [start, end) of the document.
+ * over-long sentence, between words, and for an over-long word between characters).
+ * Consecutive chunks of one section share up to `overlap` tokens. Each chunk's text is the
+ * exact slice [start, end) of the document. Throws ChunkLimitError, as soon as it is certain,
+ * when the document would make more than `maxChunks` chunks.
  */
 export function chunkText(
   text: string,
-  options: ChunkingSettings & { format: 'markdown' | 'plain'; countTokens: CountTokens },
+  options: ChunkingSettings & {
+    format: 'markdown' | 'plain';
+    countTokens: CountTokens;
+    maxChunks?: number | undefined;
+  },
 ): TextChunk[] {
   const { size, overlap, countTokens } = options;
+  const maxChunks = options.maxChunks ?? Number.POSITIVE_INFINITY;
   const chunks: TextChunk[] = [];
   for (const section of sections(text, options.format)) {
-    let current: Unit[] = [];
+    const window = new ChunkWindow();
     let fresh = 0;
     const emit = () => {
       if (fresh === 0) return;
-      const start = current[0]!.start;
-      const end = current.at(-1)!.end;
+      if (chunks.length >= maxChunks) throw new ChunkLimitError(maxChunks);
+      const start = window.first.start;
+      const end = window.last.end;
       const body = text.slice(start, end);
       chunks.push({
         ordinal: chunks.length,
@@ -84,20 +138,19 @@ export function chunkText(
         tokenCount: countTokens(body),
         headingPath: section.headingPath,
       });
-      current = tail(current, overlap);
+      window.keepTail(overlap);
       fresh = 0;
     };
     section.paragraphs.forEach((paragraph, index) => {
-      const units = paragraphUnits(text, { ...paragraph, index }, size, countTokens);
-      const paragraphTokens = sum(units) + 1;
+      const { tokens, units } = paragraphUnits(text, { ...paragraph, index }, size, countTokens);
       // Start a whole paragraph in a fresh chunk rather than split it, once the chunk is half full.
-      if (fresh > 0 && sum(current) >= size / 2 && sum(current) + paragraphTokens > size) emit();
+      if (fresh > 0 && window.sum >= size / 2 && window.sum + tokens + 1 > size) emit();
       for (const unit of units) {
-        if (sum(current) + 1 + unit.tokens > size) {
+        if (window.sum + 1 + unit.tokens > size) {
           emit();
-          while (current.length > 0 && sum(current) + 1 + unit.tokens > size) current.shift();
+          while (window.length > 0 && window.sum + 1 + unit.tokens > size) window.shift();
         }
-        current.push(unit);
+        window.push(unit);
         fresh++;
       }
     });

@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { documents } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
-import { validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import type { ChunkingSettings } from '../chunking/chunk-text.ts';
 import { ensureActiveVersion, writableVersions } from '../index-versions/ensure-active-version.ts';
@@ -14,6 +13,7 @@ import type { DocumentMimeType } from './extract-content.ts';
 export interface NewDocument {
   ownerId: string;
   title: string;
+  /** As storedContent returns it: the text, or for HTML the page (the ingestion job extracts it). */
   content: string;
   mimeType: DocumentMimeType;
   source?: string | undefined;
@@ -32,13 +32,6 @@ export type CreateDocumentResult =
  * serving until the new ones are swapped in.
  */
 export async function createDocument(deps: Deps, input: NewDocument): Promise<CreateDocumentResult> {
-  if (input.chunking && input.chunking.overlap >= input.chunking.size) {
-    throw validationFailed(
-      'chunking.overlap must be smaller than chunking.size.',
-      [{ pointer: '/body/chunking/overlap', detail: 'must be smaller than chunking.size' }],
-      422,
-    );
-  }
   const hash = await contentHash(input.content);
   const active = await ensureActiveVersion(deps);
   const versions = (await writableVersions(deps.db)).sort((a, b) =>

@@ -3,19 +3,31 @@ import { documentMimeTypes, documentStatuses } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, jsonResponse, problemResponses } from '../../http/openapi.ts';
 import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
+import { safeString } from '../../http/text-safety.ts';
 import { chunkOverlapSchema, chunkSizeSchema, metadataSchema } from '../rag.schemas.ts';
+import { SOURCE_MAX_BYTES, SOURCE_MAX_CHARS, TITLE_MAX_CHARS } from './document-limits.ts';
 
 const metadata = metadataSchema.openapi({ example: { team: 'docs', lang: 'en' } });
 
+const titleField = safeString().trim().min(1).max(TITLE_MAX_CHARS);
+
+const sourceField = safeString()
+  .trim()
+  .min(1)
+  .max(SOURCE_MAX_CHARS)
+  .refine(
+    (source) => new TextEncoder().encode(source).length <= SOURCE_MAX_BYTES,
+    `must be at most ${SOURCE_MAX_BYTES} bytes of UTF-8`,
+  );
+
 const jsonUploadSchema = z
   .object({
-    title: z.string().trim().min(1).max(500).openapi({ example: 'Partial indexes' }),
-    content: z
-      .string()
+    title: titleField.openapi({ example: 'Partial indexes' }),
+    content: safeString()
       .min(1)
       .openapi({ example: 'A partial index is an index built over a subset of a table.' }),
     mime_type: z.enum(documentMimeTypes).default('text/plain'),
-    source: z.string().trim().min(1).max(1000).optional().openapi({
+    source: sourceField.optional().openapi({
       description: 'Your identifier for the document; a new upload with the same source replaces it.',
     }),
     metadata: metadata.optional(),
@@ -25,13 +37,17 @@ const jsonUploadSchema = z
 
 const fileField = z
   .custom<File>((v) => typeof File !== 'undefined' && v instanceof File, 'must be a file')
-  .openapi({ type: 'string', format: 'binary', description: '.txt, .md or .html, UTF-8' });
+  .openapi({
+    type: 'string',
+    format: 'binary',
+    description: `.txt, .md or .html, UTF-8; its name (at most ${SOURCE_MAX_CHARS} characters) is the default source`,
+  });
 
 const formUploadSchema = z
   .object({
     file: fileField,
-    title: z.string().trim().min(1).max(500).optional(),
-    source: z.string().trim().min(1).max(1000).optional(),
+    title: titleField.optional(),
+    source: sourceField.optional(),
     metadata: z.string().optional().openapi({ description: 'A JSON object' }),
     chunk_size: z.coerce.number().pipe(chunkSizeSchema).optional(),
     chunk_overlap: z.coerce.number().pipe(chunkOverlapSchema).optional(),

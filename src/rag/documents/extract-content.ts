@@ -1,6 +1,6 @@
 import { documentMimeTypes } from '../../db/tables/rag.ts';
 import { unsupportedMediaType, validationFailed } from '../../errors.ts';
-import { htmlToText } from './html-to-text.ts';
+import { previewHtml } from './html-to-text.ts';
 
 export type DocumentMimeType = (typeof documentMimeTypes)[number];
 
@@ -41,17 +41,23 @@ export function decodeText(bytes: Uint8Array, pointer: string): string {
 }
 
 /**
- * The text that gets chunked and stored: HTML reduced to Markdown-like text (headings kept),
- * line endings normalised. Empty results are 422. Returns the HTML <title> too.
+ * What an upload stores: line endings normalised, text trimmed, HTML as uploaded (the ingestion
+ * job extracts its text, off the request path: that is the costly part). Returns the HTML
+ * <title> too. Content that is certainly empty is 422; an HTML page longer than the part read
+ * here may still turn out empty, and then its ingestion fails saying so.
  */
-export function extractContent(
+export function storedContent(
   raw: string,
   mimeType: DocumentMimeType,
   pointer: string,
-): { text: string; title: string | undefined } {
+): { content: string; title: string | undefined } {
   const normalised = raw.replace(/\r\n?/g, '\n');
-  const { text, title } =
-    mimeType === 'text/html' ? htmlToText(normalised) : { text: normalised.trim(), title: undefined };
-  if (text.trim().length === 0) throw unprocessable(pointer, 'The document has no text content.');
-  return { text, title };
+  if (mimeType === 'text/html') {
+    const { title, empty } = previewHtml(normalised);
+    if (empty) throw unprocessable(pointer, 'The document has no text content.');
+    return { content: normalised, title };
+  }
+  const content = normalised.trim();
+  if (content.length === 0) throw unprocessable(pointer, 'The document has no text content.');
+  return { content, title: undefined };
 }

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { indexVersionStates } from '../../db/tables/rag.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, jsonResponse, problemResponses } from '../../http/openapi.ts';
+import { safeString } from '../../http/text-safety.ts';
 import { chunkOverlapSchema, chunkSizeSchema } from '../rag.schemas.ts';
 
 export const indexVersionSchema = z
@@ -41,7 +42,7 @@ export const createIndexVersionRoute = createRoute({
         'application/json': {
           schema: z
             .object({
-              embedding_model: z.string().min(1).max(200).optional(),
+              embedding_model: safeString().min(1).max(200).optional(),
               dimensions: z.number().int().min(1).max(16000).optional(),
               chunk_size: chunkSizeSchema.optional(),
               chunk_overlap: chunkOverlapSchema.optional(),
@@ -82,10 +83,12 @@ export const activateIndexVersionRoute = createRoute({
   ...guarded({ routeClass: 'admin', role: 'admin' }),
   request: {
     params: z.object({
+      // An index version id is an int4: a larger one cannot exist and would fail in SQL.
       id: z.coerce
         .number()
         .int()
         .positive()
+        .max(2_147_483_647)
         .openapi({ param: { name: 'id', in: 'path' } }),
     }),
   },

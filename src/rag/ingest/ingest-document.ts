@@ -2,10 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { documentIngestions, documents, indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
-import { loadTokenCounter } from '../../llm/tokens/count-tokens.ts';
 import { enqueueJobs } from '../../queue/enqueue.ts';
-import { type JobContext, PermanentJobError } from '../../queue/job-handler.ts';
-import { chunkText } from '../chunking/chunk-text.ts';
+import { type JobContext, PermanentJobError, runOffloaded } from '../../queue/job-handler.ts';
 import type { IndexVersion } from '../index-versions/index-version.ts';
 import { watchVersionBuild } from '../index-versions/watch-build.ts';
 import { JOB_INDEX_VECTORS } from '../job-kinds.ts';
@@ -16,12 +14,11 @@ import {
   embedForVersion,
   vectorLiteral,
 } from './embed.ts';
+import { prepareDocumentTask } from './prepare-document.ts';
 import { type ChunkRow, storeChunks } from './store-chunks.ts';
 
 export const ingestPayload = z.object({ documentId: z.uuid(), indexVersionId: z.number().int().positive() });
 export type IngestPayload = z.infer<typeof ingestPayload>;
-
-const formatOf = (mimeType: string) => (mimeType === 'text/plain' ? 'plain' : 'markdown');
 
 async function loadDocument(deps: Deps, id: string) {
   const [doc] = await deps.db
@@ -71,9 +68,11 @@ async function scheduleVectorIndex(deps: Deps, version: IndexVersion) {
 }
 
 /**
- * The ingestion job: load → split → embed in batches → replace the chunks in one
- * transaction → mark ready. Idempotent: content already in the version is skipped, and
- * a document that changed while this ran is chunked again from its new content.
+ * The ingestion job: load → extract and split (prepareDocument, in a worker thread on Node) →
+ * embed in batches → replace the chunks in one transaction → mark ready. Idempotent: content
+ * already in the version is skipped, and a document that changed while this ran is chunked
+ * again from its new content. A document that makes more than RAG_MAX_CHUNKS_PER_DOCUMENT
+ * chunks, or none, fails for good; the job's time budget (job.signal) stops it between steps.
  */
 export async function ingestDocument(deps: Deps, payload: IngestPayload, job: JobContext): Promise<void> {
   const [version] = await deps.db
@@ -81,7 +80,6 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
     .from(indexVersions)
     .where(eq(indexVersions.id, payload.indexVersionId));
   if (!version || version.state === 'retired') return;
-  const countTokens = await loadTokenCounter();
   for (;;) {
     const doc = await loadDocument(deps, payload.documentId);
     if (!doc) return;
@@ -90,20 +88,29 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
       if (active) await reportProgress(deps, doc.id, doc.contentHash, { status: 'ready', error: null });
       return;
     }
-    const size = doc.chunkSize ?? version.chunkSize;
-    const overlap = Math.min(doc.chunkOverlap ?? version.chunkOverlap, size - 1);
-    const pieces = chunkText(doc.content, { size, overlap, format: formatOf(doc.mimeType), countTokens });
-    if (pieces.length === 0) throw new PermanentJobError('the document has no text to index');
     if (active) {
       await reportProgress(deps, doc.id, doc.contentHash, {
         status: 'processing',
-        chunksTotal: pieces.length,
+        chunksTotal: 0,
         chunksEmbedded: 0,
       });
     }
+    const size = doc.chunkSize ?? version.chunkSize;
+    const prepared = await runOffloaded(job, prepareDocumentTask, {
+      content: doc.content,
+      mimeType: doc.mimeType,
+      size,
+      overlap: Math.min(doc.chunkOverlap ?? version.chunkOverlap, size - 1),
+      maxChunks: deps.config.RAG_MAX_CHUNKS_PER_DOCUMENT,
+    });
+    job.signal?.throwIfAborted();
+    if (!prepared.ok) throw new PermanentJobError(prepared.error);
+    const pieces = prepared.chunks;
+    if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksTotal: pieces.length });
     const rows: ChunkRow[] = [];
     const batchSize = deps.config.RAG_EMBED_BATCH_SIZE;
     for (let i = 0; i < pieces.length; i += batchSize) {
+      job.signal?.throwIfAborted();
       const batch = pieces.slice(i, i + batchSize).map((piece) => ({
         piece,
         context: chunkContext(doc.title, piece.headingPath),
@@ -130,6 +137,7 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
       });
       if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
     }
+    job.signal?.throwIfAborted();
     const stored = await storeChunks(deps.db, {
       documentId: doc.id,
       ownerId: doc.ownerId,

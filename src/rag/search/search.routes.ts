@@ -1,11 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { safeString, withSafeText } from '../../http/text-safety.ts';
 import { indexVersionRefSchema, searchFiltersSchema, searchModeSchema } from '../rag.schemas.ts';
 
 const searchRequestSchema = z
   .object({
-    query: z.string().trim().min(1).max(2000).openapi({ example: 'How do I create a partial index?' }),
+    query: safeString().trim().min(1).max(2000).openapi({ example: 'How do I create a partial index?' }),
     top_k: z
       .number()
       .int()
@@ -14,8 +15,8 @@ const searchRequestSchema = z
       .default(10)
       .openapi({ description: 'At most RAG_SEARCH_TOP_K_MAX' }),
     mode: searchModeSchema.default('hybrid'),
-    cursor: z.string().max(1000).optional().openapi({ description: 'next_cursor of the previous page' }),
-    filters: searchFiltersSchema.optional(),
+    cursor: safeString().max(1000).optional().openapi({ description: 'next_cursor of the previous page' }),
+    filters: withSafeText(searchFiltersSchema).optional(),
   })
   .openapi('SearchRequest');
 

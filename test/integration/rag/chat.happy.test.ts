@@ -71,6 +71,9 @@ describe.each(databaseKinds)('POST /chat on %s', (kind) => {
     const body = await readBody(await chat(sub, { message }), chatRoute, 200);
     expect(body.grounded).toBe(true);
     expect(body.answer.length).toBeGreaterThan(0);
+    // Sentences of the sources, each cited by its id; none of the prompt's markup.
+    expect(body.answer).toMatch(/\[\d+\]/);
+    expect(body.answer).not.toMatch(/<\/?sources?\b|title=/);
     expect(body.citations.length).toBeGreaterThan(0);
     expect(body.context.tokens).toBeLessThanOrEqual(400);
     expect(body.context.chunks).toBeLessThan(body.context.retrieved);

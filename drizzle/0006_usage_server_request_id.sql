@@ -1,0 +1,1 @@
+ALTER TABLE "usage_events" ADD COLUMN "server_request_id" uuid;
