@@ -1,21 +1,11 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../src/auth/token-verifier.ts';
-import { AppError } from '../../src/errors.ts';
+import { expectUnauthorized } from '../helpers/expect-unauthorized.ts';
 
 const secret = 'unit-test-secret-that-is-long-enough-1234';
 const key = new TextEncoder().encode(secret);
 const nowS = () => Math.floor(Date.now() / 1000);
-
-async function refused(promise: Promise<unknown>, detail: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).status).toBe(401);
-  expect((error as AppError).message).toMatch(detail);
-}
 
 // Signs the claims as given: no defaults, so each test controls sub, iat and exp itself.
 const sign = (claims: Record<string, unknown>) =>
@@ -27,19 +17,19 @@ describe('token subjects: one well-formed id per tenant', () => {
 
   it('refuses subjects PostgreSQL would store altered (lone surrogates) or not at all (NUL)', async () => {
     for (const sub of ['eve\ud800', 'eve\udbff', '\udc00eve', 'eve\u0000']) {
-      await refused(verifier.verify(await withSub(sub)), /"sub".*(surrogate|NUL)/);
+      await expectUnauthorized(verifier.verify(await withSub(sub)), /"sub".*(surrogate|NUL)/);
     }
   });
 
   it('refuses blank subjects, control characters and line breaks', async () => {
     for (const sub of ['', '   ', '\t', 'a\nb', 'a\rb', 'a\u0085b', 'a\u2028b', 'a\u007fb']) {
-      await refused(verifier.verify(await withSub(sub)), /"sub"/);
+      await expectUnauthorized(verifier.verify(await withSub(sub)), /"sub"/);
     }
   });
 
   it('refuses subjects longer than JWT_MAX_SUBJECT_LENGTH and non-string subjects', async () => {
-    await refused(verifier.verify(await withSub('x'.repeat(21))), /at most 20 characters/);
-    await refused(verifier.verify(await withSub(42)), /"sub"/);
+    await expectUnauthorized(verifier.verify(await withSub('x'.repeat(21))), /at most 20 characters/);
+    await expectUnauthorized(verifier.verify(await withSub(42)), /"sub"/);
   });
 
   it('accepts ordinary ids, non-ASCII letters and characters outside the BMP', async () => {
@@ -53,25 +43,31 @@ describe('token lifetime: JWT_MAX_AGE_S and iat', () => {
   const verifier = createTokenVerifier({ secret, clockSkewSeconds: 30, maxAgeSeconds: 3600 });
 
   it('refuses an expiry beyond the maximum age, with or without iat', async () => {
-    await refused(verifier.verify(await sign({ sub: 'a', exp: 1e20 })), /longer than the 3600 s/);
-    await refused(verifier.verify(await sign({ sub: 'a', iat: nowS(), exp: 1e20 })), /longer than/);
-    await refused(verifier.verify(await sign({ sub: 'a', iat: nowS(), exp: nowS() + 3601 })), /longer than/);
-    await refused(verifier.verify(await sign({ sub: 'a', exp: nowS() + 3700 })), /longer than/);
+    await expectUnauthorized(verifier.verify(await sign({ sub: 'a', exp: 1e20 })), /longer than the 3600 s/);
+    await expectUnauthorized(
+      verifier.verify(await sign({ sub: 'a', iat: nowS(), exp: 1e20 })),
+      /longer than/,
+    );
+    await expectUnauthorized(
+      verifier.verify(await sign({ sub: 'a', iat: nowS(), exp: nowS() + 3601 })),
+      /longer than/,
+    );
+    await expectUnauthorized(verifier.verify(await sign({ sub: 'a', exp: nowS() + 3700 })), /longer than/);
   });
 
   it('refuses an old iat whose exp is still far away (exp - iat counts, not exp - now)', async () => {
-    await refused(
+    await expectUnauthorized(
       verifier.verify(await sign({ sub: 'a', iat: nowS() - 3000, exp: nowS() + 1000 })),
       /longer than/,
     );
   });
 
   it('refuses an iat in the future beyond the clock skew, tolerates one within it', async () => {
-    await refused(
+    await expectUnauthorized(
       verifier.verify(await sign({ sub: 'a', iat: nowS() + 600, exp: nowS() + 1200 })),
       /"iat".*future/,
     );
-    await refused(verifier.verify(await sign({ sub: 'a', iat: 1e20, exp: nowS() + 60 })), /"iat"/);
+    await expectUnauthorized(verifier.verify(await sign({ sub: 'a', iat: 1e20, exp: nowS() + 60 })), /"iat"/);
     expect((await verifier.verify(await sign({ sub: 'a', iat: nowS() + 10, exp: nowS() + 600 }))).sub).toBe(
       'a',
     );
@@ -84,7 +80,7 @@ describe('token lifetime: JWT_MAX_AGE_S and iat', () => {
 
   it('the default maximum age refuses a year-long token', async () => {
     const defaults = createTokenVerifier({ secret, clockSkewSeconds: 30 });
-    await refused(
+    await expectUnauthorized(
       defaults.verify(await sign({ sub: 'a', iat: nowS(), exp: nowS() + 365 * 86_400 })),
       /longer/,
     );
@@ -95,8 +91,8 @@ describe('token lifetime: JWT_MAX_AGE_S and iat', () => {
 
   it('a refused token is not cached: it stays refused on every try', async () => {
     const token = await sign({ sub: 'a', exp: 1e20 });
-    await refused(verifier.verify(token), /longer/);
-    await refused(verifier.verify(token), /longer/);
+    await expectUnauthorized(verifier.verify(token), /longer/);
+    await expectUnauthorized(verifier.verify(token), /longer/);
   });
 
   it('a cached token still expires on time', async () => {
@@ -113,6 +109,6 @@ describe('token lifetime: JWT_MAX_AGE_S and iat', () => {
     clock += 20_000;
     expect((await cached.verify(token)).sub).toBe('a');
     clock += 15_000;
-    await refused(cached.verify(token), /expired/);
+    await expectUnauthorized(cached.verify(token), /expired/);
   });
 });

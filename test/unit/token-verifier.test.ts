@@ -2,21 +2,11 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import { createTokenVerifier } from '../../src/auth/token-verifier.ts';
-import { AppError } from '../../src/errors.ts';
+import { expectUnauthorized } from '../helpers/expect-unauthorized.ts';
 
 const secret = 'unit-test-secret-that-is-long-enough-1234';
 const verifier = createTokenVerifier({ secret, clockSkewSeconds: 30 });
 const encode = (s: string) => new TextEncoder().encode(s);
-
-async function rejects(promise: Promise<unknown>, detail: RegExp) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).status).toBe(401);
-  expect((error as AppError).message).toMatch(detail);
-}
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -37,7 +27,7 @@ describe('token verifier (HS256)', () => {
       .setSubject('alice')
       .setExpirationTime(past)
       .sign(encode(secret));
-    await rejects(verifier.verify(token), /expired/);
+    await expectUnauthorized(verifier.verify(token), /expired/);
   });
 
   it('tolerates an expiry within the clock skew', async () => {
@@ -58,7 +48,7 @@ describe('token verifier (HS256)', () => {
       .setNotBefore(future)
       .setExpirationTime(future + 60)
       .sign(encode(secret));
-    await rejects(verifier.verify(token), /nbf/);
+    await expectUnauthorized(verifier.verify(token), /nbf/);
   });
 
   it('rejects a token signed with another key', async () => {
@@ -67,12 +57,12 @@ describe('token verifier (HS256)', () => {
       sub: 'mallory',
       role: 'admin',
     });
-    await rejects(verifier.verify(token), /signature/);
+    await expectUnauthorized(verifier.verify(token), /signature/);
   });
 
   it('rejects alg "none"', async () => {
     const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'mallory', role: 'admin', exp: 9999999999 })}.`;
-    await rejects(verifier.verify(token), /algorithm|malformed/);
+    await expectUnauthorized(verifier.verify(token), /algorithm|malformed/);
   });
 
   it('rejects a token without exp', async () => {
@@ -80,7 +70,7 @@ describe('token verifier (HS256)', () => {
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('alice')
       .sign(encode(secret));
-    await rejects(verifier.verify(token), /exp/);
+    await expectUnauthorized(verifier.verify(token), /exp/);
   });
 
   it('rejects an unknown role', async () => {
@@ -89,7 +79,7 @@ describe('token verifier (HS256)', () => {
       .setSubject('alice')
       .setExpirationTime('1h')
       .sign(encode(secret));
-    await rejects(verifier.verify(token), /role/);
+    await expectUnauthorized(verifier.verify(token), /role/);
   });
 
   it('checks issuer and audience when configured', async () => {
@@ -97,7 +87,7 @@ describe('token verifier (HS256)', () => {
     const good = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'cairn', audience: 'api' });
     expect((await strict.verify(good)).sub).toBe('a');
     const wrongIssuer = await mintToken({ secret, sub: 'a', role: 'user', issuer: 'evil', audience: 'api' });
-    await rejects(strict.verify(wrongIssuer), /iss/);
+    await expectUnauthorized(strict.verify(wrongIssuer), /iss/);
     const wrongAudience = await mintToken({
       secret,
       sub: 'a',
@@ -105,11 +95,11 @@ describe('token verifier (HS256)', () => {
       issuer: 'cairn',
       audience: 'web',
     });
-    await rejects(strict.verify(wrongAudience), /aud/);
+    await expectUnauthorized(strict.verify(wrongAudience), /aud/);
   });
 
   it('rejects garbage', async () => {
-    await rejects(verifier.verify('not.a.jwt'), /malformed/);
+    await expectUnauthorized(verifier.verify('not.a.jwt'), /malformed/);
   });
 });
 
@@ -134,7 +124,7 @@ describe('token verifier (JWKS)', () => {
       .setSubject('mallory')
       .setExpirationTime('1h')
       .sign(encode(JSON.stringify(jwk)));
-    await rejects(jwksVerifier.verify(confused), /algorithm/);
+    await expectUnauthorized(jwksVerifier.verify(confused), /algorithm/);
   });
 });
 
@@ -151,7 +141,7 @@ describe('verified-token cache', () => {
     clock += 20_000;
     expect(await cached.verify(token)).toEqual({ sub: 'alice', role: 'admin' });
     clock += 15_000;
-    await rejects(cached.verify(token), /expired/);
+    await expectUnauthorized(cached.verify(token), /expired/);
   });
 
   it('never caches a rejected token', async () => {
@@ -161,7 +151,7 @@ describe('verified-token cache', () => {
       sub: 'eve',
       role: 'admin',
     });
-    await rejects(cached.verify(forged), /signature/);
-    await rejects(cached.verify(forged), /signature/);
+    await expectUnauthorized(cached.verify(forged), /signature/);
+    await expectUnauthorized(cached.verify(forged), /signature/);
   });
 });

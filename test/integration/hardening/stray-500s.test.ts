@@ -1,30 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { encodeCursor } from '../../../src/http/pagination.ts';
+import { CRAFTED_LIST_CURSORS, ISSUABLE_LIST_CURSOR } from '../../helpers/crafted-cursors.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson } from '../../helpers/json-request.ts';
 import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
-
-const uuid = randomUUID();
-// Cursors a client can craft: each must be a 400 at /query/cursor, never reach SQL as a 500.
-const craftedCursors = [
-  encodeCursor({ t: 'infinity', i: uuid }),
-  encodeCursor({ t: '-infinity', i: uuid }),
-  encodeCursor({ t: 'epoch', i: uuid }),
-  encodeCursor({ t: '0000-01-01T00:00:00.000000', i: uuid }),
-  encodeCursor({ t: '2024-02-30T00:00:00.000000', i: uuid }),
-  encodeCursor({ t: '2024-01-01T24:00:00.000000', i: uuid }),
-  encodeCursor({ t: '294277-01-01T00:00:00.000000', i: uuid }),
-  encodeCursor({ t: '2024-01-01T00:00:00.000000\u0000', i: uuid }),
-  encodeCursor({ t: '2024-01-01T00:00:00.000000', i: 'not-a-uuid' }),
-  encodeCursor({ t: '2024-01-01T00:00:00.000000', i: `${uuid}' or 1=1 --` }),
-  encodeCursor({ t: 1e308, i: uuid }),
-  encodeCursor({ t: '2024-01-01T00:00:00.000000', i: uuid, extra: 1 }),
-  encodeCursor([]),
-  Buffer.from('null').toString('base64url'),
-  Buffer.from([0xff, 0xfe, 0x7b]).toString('base64url'),
-  'not base64url!',
-];
 
 describe.each(databaseKinds)('crafted input is a 4xx, never a 500, on %s', (kind) => {
   const t = useTestApp(kind);
@@ -34,13 +12,12 @@ describe.each(databaseKinds)('crafted input is a 4xx, never a 500, on %s', (kind
     ['/conversations', 'user'],
     ['/admin/jobs/dead', 'admin'],
   ] as const)('GET %s refuses every crafted cursor with 400 at /query/cursor', async (path, role) => {
-    for (const cursor of craftedCursors) {
+    for (const cursor of Object.values(CRAFTED_LIST_CURSORS)) {
       const res = await t.as('stray-cursor', `${path}?cursor=${encodeURIComponent(cursor)}`, { role });
       const problem = await expectProblem(res, 400);
       expect(problem.errors?.[0]?.pointer, cursor).toBe('/query/cursor');
     }
-    const valid = encodeCursor({ t: '2024-01-01T00:00:00.000000', i: uuid });
-    expect((await t.as('stray-cursor', `${path}?cursor=${valid}`, { role })).status).toBe(200);
+    expect((await t.as('stray-cursor', `${path}?cursor=${ISSUABLE_LIST_CURSOR}`, { role })).status).toBe(200);
   });
 
   it('GET /usage: a year PostgreSQL has no day for is a 400, not a 500', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeCursor } from '../../../src/http/pagination.ts';
+import { CRAFTED_LIST_CURSORS } from '../../helpers/crafted-cursors.ts';
 import { postJson } from '../../helpers/json-request.ts';
 import { filePost, uploadText } from '../../helpers/rag.ts';
 import { expectProblem, useTestApp } from '../../helpers/test-app.ts';
@@ -88,17 +88,7 @@ describe('POST /documents rejects what it cannot ingest', () => {
 
   it('400 at /query/cursor for a list cursor this API never issued, before it reaches SQL', async () => {
     const sub = 'documents-400-cursor-alice';
-    const id = '7d1f7a3c-2a59-4ef3-9d0e-0c1c6f1d2b11';
-    for (const cursor of [
-      encodeCursor({ t: 'infinity', i: id }),
-      encodeCursor({ t: '0000-01-01T00:00:00.000000', i: id }),
-      encodeCursor({ t: '2024-13-01T00:00:00.000000', i: id }),
-      encodeCursor({ t: '1969-12-31T23:59:59.999999', i: id }),
-      encodeCursor({ t: '2024-05-01T12:00:00.000000', i: `${id}'` }),
-      encodeCursor({ t: ['2024-05-01T12:00:00.000000'], i: id }),
-      Buffer.from('null').toString('base64url'),
-      '%E2%82%AC',
-    ]) {
+    for (const cursor of Object.values(CRAFTED_LIST_CURSORS)) {
       const problem = await expectProblem(
         await t.as(sub, `/documents?cursor=${encodeURIComponent(cursor)}`),
         400,
