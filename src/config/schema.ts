@@ -122,11 +122,12 @@ export const configSchema = z
     TRUST_PROXY: int(0, 0, 10),
   })
   .superRefine((c, ctx) => {
-    if (c.RAG_CHUNK_OVERLAP >= c.RAG_CHUNK_SIZE) {
+    // The same rule as per-document chunking (src/rag/chunking/chunk-text.ts: maxChunkOverlap).
+    if (c.RAG_CHUNK_OVERLAP * 4 > c.RAG_CHUNK_SIZE) {
       ctx.addIssue({
         code: 'custom',
         path: ['RAG_CHUNK_OVERLAP'],
-        message: 'must be less than RAG_CHUNK_SIZE',
+        message: 'must be at most a quarter of RAG_CHUNK_SIZE',
       });
     }
     if (c.LLM_PROVIDER === 'openai' && !c.OPENAI_API_KEY && !c.LLM_BASE_URL) {

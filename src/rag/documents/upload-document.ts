@@ -2,7 +2,7 @@ import type { Deps } from '../../deps.ts';
 import { validationFailed } from '../../errors.ts';
 import { textProblem } from '../../http/text-safety.ts';
 import { capText } from '../chunking/cap-text.ts';
-import type { ChunkingSettings } from '../chunking/chunk-text.ts';
+import { type ChunkingSettings, maxChunkOverlap } from '../chunking/chunk-text.ts';
 import { type CreateDocumentResult, createDocument } from './create-document.ts';
 import { SOURCE_MAX_BYTES, SOURCE_MAX_CHARS, TITLE_MAX_CHARS } from './document-limits.ts';
 import { type DocumentMimeType, decodeText, mimeTypeOfFile, storedContent } from './extract-content.ts';
@@ -29,11 +29,7 @@ export type Upload =
 const unprocessable = (pointer: string, detail: string) =>
   validationFailed(detail, [{ pointer, detail }], 422);
 
-/**
- * A partial override takes the other half from the configured defaults. The overlap is at most a
- * quarter of the size: every chunk then brings at least three quarters of new text, where an
- * overlap near the size made about one chunk per sentence (a 60 KB document, 19,000 chunks).
- */
+/** A partial override takes the other half from the configured defaults; the overlap stays within maxChunkOverlap. */
 function chunking(
   deps: Deps,
   given: { size?: number | undefined; overlap?: number | undefined } | undefined,
@@ -41,11 +37,11 @@ function chunking(
 ): ChunkingSettings | undefined {
   if (!given || (given.size === undefined && given.overlap === undefined)) return undefined;
   const size = given.size ?? deps.config.RAG_CHUNK_SIZE;
-  const overlap = given.overlap ?? Math.min(deps.config.RAG_CHUNK_OVERLAP, Math.floor(size / 4));
-  if (overlap * 4 > size) {
+  const overlap = given.overlap ?? Math.min(deps.config.RAG_CHUNK_OVERLAP, maxChunkOverlap(size));
+  if (overlap > maxChunkOverlap(size)) {
     throw unprocessable(
       pointer,
-      `The chunk overlap (${overlap}) must be at most a quarter of the chunk size (${size}): ${Math.floor(size / 4)}.`,
+      `The chunk overlap (${overlap}) must be at most a quarter of the chunk size (${size}): ${maxChunkOverlap(size)}.`,
     );
   }
   return { size, overlap };

@@ -4,6 +4,7 @@ import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, validationFailed } from '../../errors.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
+import { maxChunkOverlap } from '../chunking/chunk-text.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
 import type { IndexVersion } from './index-version.ts';
 import { getIndexVersion, type IndexVersionWithProgress } from './list-versions.ts';
@@ -48,8 +49,14 @@ export async function createIndexVersion(
     throw invalid('/body/dimensions', `model "${model}" produces ${dimensions}-dimensional vectors`);
   }
   const chunkSize = input.chunkSize ?? deps.config.RAG_CHUNK_SIZE;
-  const chunkOverlap = input.chunkOverlap ?? Math.min(deps.config.RAG_CHUNK_OVERLAP, chunkSize - 1);
-  if (chunkOverlap >= chunkSize) throw invalid('/body/chunk_overlap', 'must be smaller than chunk_size');
+  const chunkOverlap =
+    input.chunkOverlap ?? Math.min(deps.config.RAG_CHUNK_OVERLAP, maxChunkOverlap(chunkSize));
+  if (chunkOverlap > maxChunkOverlap(chunkSize)) {
+    throw invalid(
+      '/body/chunk_overlap',
+      `must be at most a quarter of chunk_size (${maxChunkOverlap(chunkSize)})`,
+    );
+  }
 
   const { version, jobs } = await deps.db.transaction(async (tx) => {
     const [building] = await tx

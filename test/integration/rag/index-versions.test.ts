@@ -167,6 +167,12 @@ describe.each(databaseKinds)('index versions on %s', (kind) => {
         await admin(t, '/admin/index/versions', postJson({ chunk_size: 50, chunk_overlap: 50 })),
         422,
       );
+      // The overlap that multiplied storage on uploads is refused for whole versions too.
+      const overlap = await expectProblem(
+        await admin(t, '/admin/index/versions', postJson({ chunk_size: 64, chunk_overlap: 17 })),
+        422,
+      );
+      expect(overlap.errors?.[0]?.pointer).toBe('/body/chunk_overlap');
       await expectProblem(await admin(t, '/admin/index/versions', postJson({ chunk_size: 5 })), 400);
       await expectProblem(await t.as('index-refusals-alice', '/admin/index/versions'), 403);
       await expectProblem(await t.as('index-refusals-alice', '/admin/index/versions', postJson({})), 403);
