@@ -56,10 +56,13 @@ export async function expectResponsive<T>(
   return { result, worstHealthMs: worst, probes };
 }
 
+const ROUNDS = 3;
+
 /**
  * Asserts that `run(n)` grows about linearly: the time for 4n, divided by the time for n, measured
- * in the same run, stays under `maxRatio` (linear is 4; quadratic is 16). Each size runs a few times
- * and the fastest run counts, so machine noise mostly cancels. Never an absolute time.
+ * in the same run, stays under `maxRatio` (linear is 4; quadratic is 16). Each size runs three
+ * times and the fastest run counts; a round that fails is measured again (up to three rounds),
+ * since a busy machine can slow one round but a quadratic cost fails every one. Never an absolute time.
  */
 export async function expectLinearGrowth(
   run: (n: number) => unknown | Promise<unknown>,
@@ -76,9 +79,10 @@ export async function expectLinearGrowth(
     return Math.max(best, 0.05);
   };
   await run(n); // warm-up: lazy imports, JIT
-  const small = await fastest(n);
-  const large = await fastest(4 * n);
-  const ratio = large / small;
+  let ratio = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < ROUNDS && ratio >= maxRatio; round++) {
+    ratio = Math.min(ratio, (await fastest(4 * n)) / (await fastest(n)));
+  }
   expect(ratio, `time(4n)/time(n) = ${ratio.toFixed(1)} at n=${n}`).toBeLessThan(maxRatio);
   return ratio;
 }

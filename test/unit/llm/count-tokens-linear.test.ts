@@ -35,30 +35,27 @@ const adversarial: [string, (n: number) => string][] = [
 
 const asText = { disallowedSpecial: new Set<string>() };
 
-/** expectLinearGrowth, measured once more when the first measurement fails (a busy machine). */
-async function linear(run: (n: number) => unknown, n: number): Promise<void> {
-  try {
-    await expectLinearGrowth(run, n);
-  } catch {
-    await expectLinearGrowth(run, n);
-  }
-}
-
 describe('token counting stays linear on adversarial text', () => {
   it.each(adversarial)('countTextTokens: %s', async (_, make) => {
-    await linear((n) => countTextTokens(make(n)), 4000);
+    await expectLinearGrowth((n) => countTextTokens(make(n)), 4000);
   });
 
   it.each(adversarial)('loadTokenCounter (chunking): %s', async (_, make) => {
     const count = await loadTokenCounter();
-    await linear((n) => count(make(n)), 4000);
+    await expectLinearGrowth((n) => count(make(n)), 4000);
   });
 
   it('prompt, completion and embedding counts too, up to a 1 MB body', async () => {
     const word = pick('abcdefghijklmnopqrstuvwxyz');
-    await linear((n) => countPromptTokens({ messages: [{ role: 'user', content: word(n) }] }), 64_000);
-    await linear((n) => countCompletionTokens(word(n), [{ name: 'f', arguments: word(n) }]), 64_000);
-    await linear((n) => countTextsTokens([word(n / 2), word(n / 2)]), 64_000);
+    await expectLinearGrowth(
+      (n) => countPromptTokens({ messages: [{ role: 'user', content: word(n) }] }),
+      64_000,
+    );
+    await expectLinearGrowth(
+      (n) => countCompletionTokens(word(n), [{ name: 'f', arguments: word(n) }]),
+      64_000,
+    );
+    await expectLinearGrowth((n) => countTextsTokens([word(n / 2), word(n / 2)]), 64_000);
     // The largest body, on the worst alphabet: one count stays far from a stall.
     const started = performance.now();
     await countTextTokens(pick('漢字日本語中文字符東京')(350_000));

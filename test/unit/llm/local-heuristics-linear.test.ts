@@ -59,23 +59,10 @@ const heuristics: [string, (text: string) => unknown][] = [
 
 const N = 50_000;
 
-/**
- * expectLinearGrowth with room for a busy machine: a ratio under 10 (linear is 4, quadratic 16),
- * measured once more when the first measurement fails. A quadratic cost fails both; a pause for
- * garbage collection or another process rarely hits twice.
- */
-async function linear(run: (n: number) => unknown, n: number): Promise<void> {
-  try {
-    await expectLinearGrowth(run, n, 10);
-  } catch {
-    await expectLinearGrowth(run, n, 10);
-  }
-}
-
 describe('local heuristics stay linear on adversarial text', () => {
   for (const [name, run] of heuristics) {
     it.each(inputs)(`${name}: %s`, async (_, make) => {
-      await linear((n) => run(make(n)), N);
+      await expectLinearGrowth((n) => run(make(n)), N, 10);
     });
   }
 });
@@ -100,9 +87,10 @@ describe('the local provider stays linear end to end', () => {
   }));
 
   it.each(inputs)('a tool call filled from the message: %s', async (_, make) => {
-    await linear(
+    await expectLinearGrowth(
       (n) => local.chat({ messages: [{ role: 'user', content: make(n) }], tools, toolChoice: 'required' }),
       N,
+      10,
     );
   });
 
@@ -119,20 +107,24 @@ describe('the local provider stays linear end to end', () => {
         },
       },
     };
-    await linear(async (n) => {
-      const text = make(n);
-      await local.chat({
-        messages: [{ role: 'user', content: text }],
-        responseFormat: { type: 'json_schema', name: 'x', schema },
-      });
-      await local.chat({
-        messages: [
-          { role: 'system', content: text },
-          { role: 'user', content: text },
-        ],
-      });
-      await local.embed({ texts: [text] });
-    }, N);
+    await expectLinearGrowth(
+      async (n) => {
+        const text = make(n);
+        await local.chat({
+          messages: [{ role: 'user', content: text }],
+          responseFormat: { type: 'json_schema', name: 'x', schema },
+        });
+        await local.chat({
+          messages: [
+            { role: 'system', content: text },
+            { role: 'user', content: text },
+          ],
+        });
+        await local.embed({ texts: [text] });
+      },
+      N,
+      10,
+    );
   });
 
   it('finds the same values as before on ordinary text', () => {
