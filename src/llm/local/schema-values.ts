@@ -11,7 +11,6 @@ import {
   type ValueSource,
 } from './property-hints.ts';
 
-
 /**
  * How much one schema may make the local provider write, whatever it asks for. The gateway
  * refuses schemas demanding more; these hold even for a schema that reached the provider anyway.
