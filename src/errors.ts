@@ -4,6 +4,9 @@ export interface FieldError {
   detail: string;
 }
 
+/** One reference token of a JSON pointer (RFC 6901): `~` and `/` escaped. */
+export const pointerSegment = (key: string | number) => String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+
 /**
  * The project's typed error. Services throw these; the HTTP layer maps them to
  * RFC 9457 problem+json without knowing which service raised them.

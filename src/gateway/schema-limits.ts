@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.ts';
-import type { FieldError } from '../errors.ts';
+import { type FieldError, pointerSegment } from '../errors.ts';
 import {
   isSchemaObject,
   minimalSizes,
@@ -35,8 +35,6 @@ const typeNames = new Set(['string', 'number', 'integer', 'boolean', 'object', '
 const countKeys = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties'];
 const numberKeys = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'];
 const MAX_PROBLEMS = 20;
-
-const escapeKey = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** RE2 instructions compiled for one request's schemas so far (shared by all of them). */
 export interface ProgramBudget {
@@ -99,7 +97,8 @@ function walk(node: unknown, at: string, w: Walk): void {
     out.push({ pointer: at, detail: 'must be a JSON Schema (an object or a boolean)' });
     return;
   }
-  const problem = (key: string, detail: string) => out.push({ pointer: `${at}/${escapeKey(key)}`, detail });
+  const problem = (key: string, detail: string) =>
+    out.push({ pointer: `${at}/${pointerSegment(key)}`, detail });
   const { type } = node;
   if (type !== undefined) {
     const names = Array.isArray(type) ? type : [type];
@@ -165,15 +164,15 @@ function walk(node: unknown, at: string, w: Walk): void {
     for (const [name, child] of Object.entries(map)) {
       if (key === 'patternProperties') {
         const issue = patternProblem(name, w);
-        if (issue) out.push({ pointer: `${at}/${key}/${escapeKey(name)}`, detail: `pattern ${issue}` });
+        if (issue) out.push({ pointer: `${at}/${key}/${pointerSegment(name)}`, detail: `pattern ${issue}` });
       }
-      visit(child, `${at}/${key}/${escapeKey(name)}`, w);
+      visit(child, `${at}/${key}/${pointerSegment(name)}`, w);
     }
   }
   // Draft 7's dependencies: lists of property names, or schemas the validator applies too.
   if (isSchemaObject(node.dependencies)) {
     for (const [name, child] of Object.entries(node.dependencies)) {
-      if (!Array.isArray(child)) visit(child, `${at}/dependencies/${escapeKey(name)}`, w);
+      if (!Array.isArray(child)) visit(child, `${at}/dependencies/${pointerSegment(name)}`, w);
     }
   }
 }

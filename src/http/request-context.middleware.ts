@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { DepsResolver, WaitUntil } from '../deps.ts';
-import { llmForRequest } from '../usage/request-meta.ts';
 import type { AppEnv } from './app-env.ts';
 
 // Hono's getter throws where the runtime gives none (Node, app.request in tests).
@@ -15,14 +14,12 @@ function executionContext(c: Context): WaitUntil | undefined {
 
 /**
  * Puts the deps and a request-scoped logger on the context, then writes one JSON
- * access-log line per request with its latency, status and caller. The deps' model client
- * stamps its usage events with an id generated here, one per request.
+ * access-log line per request with its latency, status and caller.
  */
 export function requestContext(options: { resolveDeps: DepsResolver }): MiddlewareHandler<AppEnv> {
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
-    const shared = options.resolveDeps(c.env, executionContext(c));
-    const deps = { ...shared, llm: llmForRequest(shared.llm, crypto.randomUUID()) };
+    const deps = options.resolveDeps(c.env, executionContext(c));
     const logger = deps.logger.child({ request_id: c.get('requestId') });
     c.set('deps', deps);
     c.set('logger', logger);

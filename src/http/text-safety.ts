@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldError } from '../errors.ts';
+import { type FieldError, pointerSegment } from '../errors.ts';
 
 // A lone surrogate is not Unicode text: PostgreSQL stores it as U+FFFD (two different strings
 // become one) and NUL it refuses outright. Both are rejected, never silently altered.
@@ -11,8 +11,6 @@ export function textProblem(text: string): string | undefined {
   if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (it has a lone surrogate)';
   return undefined;
 }
-
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /**
  * The first string in a JSON value (object keys included) that `textProblem` refuses, as a field
@@ -30,8 +28,8 @@ export function findUnsafeText(value: unknown, pointer: string): FieldError | un
     } else if (node !== null && typeof node === 'object') {
       for (const [key, child] of Object.entries(node)) {
         const problem = textProblem(key);
-        if (problem) return { pointer: `${at}/${escapePointer(key)}`, detail: `key ${problem}` };
-        stack.push([child, `${at}/${escapePointer(key)}`]);
+        if (problem) return { pointer: `${at}/${pointerSegment(key)}`, detail: `key ${problem}` };
+        stack.push([child, `${at}/${pointerSegment(key)}`]);
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { OpenAPIHonoOptions } from '@hono/zod-openapi';
 import type { ZodError } from 'zod';
-import { type FieldError, validationFailed } from '../errors.ts';
+import { type FieldError, pointerSegment, validationFailed } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
 
 const targetName: Record<string, string> = {
@@ -15,7 +15,7 @@ const targetName: Record<string, string> = {
 function fieldErrors(error: ZodError, target: string): FieldError[] {
   const root = targetName[target] ?? target;
   return error.issues.map((issue) => ({
-    pointer: `/${[root, ...issue.path.map(String)].map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`,
+    pointer: `/${[root, ...issue.path.map(String)].map(pointerSegment).join('/')}`,
     detail: issue.message,
   }));
 }

@@ -86,3 +86,21 @@ export async function expectLinearGrowth(
   expect(ratio, `time(4n)/time(n) = ${ratio.toFixed(1)} at n=${n}`).toBeLessThan(maxRatio);
   return ratio;
 }
+
+/**
+ * expectLinearGrowth for a parser: `build(n)` makes the input once per size (outside the timing),
+ * `parse` is what is timed.
+ */
+export function expectLinearParse<T>(
+  build: (n: number) => T,
+  parse: (input: T) => unknown,
+  n: number,
+  maxRatio?: number,
+): Promise<number> {
+  const inputs = new Map<number, T>();
+  const input = (size: number) => {
+    if (!inputs.has(size)) inputs.set(size, build(size));
+    return inputs.get(size) as T;
+  };
+  return expectLinearGrowth((size) => parse(input(size)), n, maxRatio);
+}

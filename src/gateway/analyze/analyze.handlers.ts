@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import type { analyzeResponseSchema, analyzeTextRoute } from './analyze.routes.ts';
 import { type AnalyzeResult, analyzeText } from './analyze-text.ts';
 
@@ -18,7 +19,7 @@ export const analyzeTextHandler: RouteHandler<typeof analyzeTextRoute, AuthedEnv
     text: body.text,
     schema: body.schema,
     model: body.model,
-    meta: { requestId, userId: c.get('principal').userId, route: '/analyze' },
+    meta: callMeta(c, '/analyze'),
     signal: c.req.raw.signal,
   });
   c.set('modelCall', { costUsd: out.usage.costUsd, upstreamMs: out.upstreamMs });

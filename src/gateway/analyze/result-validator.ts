@@ -1,5 +1,5 @@
 import { format, Validator } from '@cfworker/json-schema';
-import type { FieldError } from '../../errors.ts';
+import { type FieldError, pointerSegment } from '../../errors.ts';
 import type { JsonSchema } from '../../llm/llm-client.ts';
 import { isSchemaObject } from '../../llm/schema-demand.ts';
 import { compilePattern } from '../patterns.ts';
@@ -8,8 +8,7 @@ import { analysisSchema } from './analysis-schema.ts';
 /** Checks a parsed model reply; returns what is wrong with it (nothing when valid). */
 export type ResultValidator = (value: unknown) => FieldError[];
 
-const pointer = (path: (string | number)[]) =>
-  `/result${path.map((p) => `/${String(p).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('')}`;
+const pointer = (path: (string | number)[]) => `/result${path.map((p) => `/${pointerSegment(p)}`).join('')}`;
 
 /** The default analysis, validated by its zod schema. */
 export const validateAnalysis: ResultValidator = (value) => {

@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import type {
   Accounted,
   AccountedStreamEvent,
@@ -106,8 +107,7 @@ export const createChatCompletionHandler: RouteHandler<typeof createChatCompleti
 ) => {
   const body = c.req.valid('json');
   const deps = c.get('deps');
-  const requestId = c.get('requestId');
-  const meta = { requestId, userId: c.get('principal').userId, route: '/v1/chat/completions' };
+  const meta = callMeta(c, '/v1/chat/completions');
   const request = toChatRequest(body, meta, {
     signal: c.req.raw.signal,
     maxOutputTokens: deps.config.LLM_MAX_OUTPUT_TOKENS,
@@ -121,7 +121,7 @@ export const createChatCompletionHandler: RouteHandler<typeof createChatCompleti
   const opened = await openChatStream(deps, request);
   c.set('modelCall', { upstreamMs: opened.waitedMs });
   const encode = chunkEncoder({
-    id: `chatcmpl-${requestId}`,
+    id: `chatcmpl-${meta.requestId}`,
     created,
     model: opened.model,
     includeUsage: body.stream_options?.include_usage === true,

@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import type { Accounted, EmbedResponse } from '../../llm/llm-client.ts';
 import { createEmbeddings } from './create-embeddings.ts';
 import type { createEmbeddingsRoute, embeddingsResponseSchema } from './embeddings.routes.ts';
@@ -36,7 +37,7 @@ export const createEmbeddingsHandler: RouteHandler<typeof createEmbeddingsRoute,
     model: body.model,
     texts: typeof body.input === 'string' ? [body.input] : body.input,
     dimensions: body.dimensions,
-    meta: { requestId: c.get('requestId'), userId: c.get('principal').userId, route: '/v1/embeddings' },
+    meta: callMeta(c, '/v1/embeddings'),
     signal: c.req.raw.signal,
   });
   const { accounting } = response;

@@ -2,6 +2,7 @@ import type { RouteHandler, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { AppError } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import { problemBody } from '../../http/problem.ts';
 import type { Citation } from '../conversations/conversation-store.ts';
 import type { citationSchema } from '../rag.schemas.ts';
@@ -42,15 +43,14 @@ const toChatResponse = (result: ChatResult): z.input<typeof chatResponseSchema> 
 export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
   const deps = c.get('deps');
-  const userId = c.get('principal').userId;
   const input: ChatInput = {
-    ownerId: userId,
+    ownerId: c.get('principal').userId,
     question: body.message,
     conversationId: body.conversation_id,
     topK: body.top_k,
     documentIds: body.filters?.document_ids,
     metadata: body.filters?.metadata,
-    meta: { requestId: c.get('requestId'), userId, route: '/chat' },
+    meta: callMeta(c, '/chat'),
   };
   const wantsStream = body.stream || (c.req.header('accept') ?? '').includes('text/event-stream');
   if (!wantsStream) return c.json(toChatResponse(await answerQuestion(deps, input)), 200);

@@ -3,6 +3,7 @@ import { rowsOf } from '../../db/rows.ts';
 import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, validationFailed } from '../../errors.ts';
+import type { CallMeta } from '../../llm/llm-client.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import { maxChunkOverlap } from '../chunking/chunk-text.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
@@ -28,7 +29,7 @@ const invalid = (pointer: string, detail: string) => validationFailed(detail, [{
 export async function createIndexVersion(
   deps: Deps,
   input: NewVersion,
-  meta: { requestId: string; userId: string },
+  meta: CallMeta,
 ): Promise<IndexVersionWithProgress> {
   const model = input.embeddingModel ?? deps.llm.embeddingModel;
   const known = deps.llm.models().some((m) => m.kind === 'embedding' && m.id === model);
@@ -41,7 +42,7 @@ export async function createIndexVersion(
     await deps.llm.embed({
       model,
       texts: ['dimension probe'],
-      meta: { ...meta, route: '/admin/index/versions' },
+      meta,
     })
   ).vectors;
   const dimensions = probe?.length ?? 0;

@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import { activateIndexVersion } from './activation.ts';
 import { createIndexVersion } from './create-version.ts';
 import type {
@@ -43,7 +44,7 @@ export const createIndexVersionHandler: RouteHandler<typeof createIndexVersionRo
       chunkOverlap: body.chunk_overlap,
       autoActivate: body.auto_activate,
     },
-    { requestId: c.get('requestId'), userId: c.get('principal').userId },
+    callMeta(c, '/admin/index/versions'),
   );
   return c.json(toIndexVersionResponse(version), 202);
 };

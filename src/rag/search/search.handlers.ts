@@ -1,5 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { callMeta } from '../../http/call-meta.ts';
 import type { indexVersionRefSchema } from '../rag.schemas.ts';
 import type { searchResponseSchema, searchRoute } from './search.routes.ts';
 import { type IndexVersionRef, type SearchPage, searchChunks } from './search-chunks.ts';
@@ -31,16 +32,15 @@ const toSearchResponse = (page: SearchPage): z.input<typeof searchResponseSchema
 
 export const searchHandler: RouteHandler<typeof searchRoute, AuthedEnv> = async (c) => {
   const body = c.req.valid('json');
-  const userId = c.get('principal').userId;
   const page = await searchChunks(c.get('deps'), {
-    ownerId: userId,
+    ownerId: c.get('principal').userId,
     query: body.query,
     topK: body.top_k,
     mode: body.mode,
     cursor: body.cursor,
     documentIds: body.filters?.document_ids,
     metadata: body.filters?.metadata,
-    meta: { requestId: c.get('requestId'), userId, route: '/search' },
+    meta: callMeta(c, '/search'),
   });
   return c.json(toSearchResponse(page), 200);
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { htmlToText, previewHtml } from '../../../src/rag/documents/html-to-text.ts';
-import { expectLinearGrowth } from '../../helpers/responsiveness.ts';
+import { expectLinearParse } from '../../helpers/responsiveness.ts';
 
 // Linear is 4, quadratic 16: 10 leaves room for a machine busy with other test files.
 const MAX_RATIO = 10;
@@ -33,9 +33,7 @@ const adversarial: Record<string, { build: (n: number) => string; n: number }> =
 describe('htmlToText on adversarial input grows linearly', () => {
   for (const [name, { build, n }] of Object.entries(adversarial)) {
     it(name, async () => {
-      const inputs = new Map<number, string>();
-      const input = (size: number) => inputs.get(size) ?? inputs.set(size, build(size)).get(size)!;
-      await expectLinearGrowth((size) => htmlToText(input(size)), n, MAX_RATIO);
+      await expectLinearParse(build, htmlToText, n, MAX_RATIO);
     });
   }
 });

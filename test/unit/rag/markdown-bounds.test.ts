@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type CountTokens, loadTokenCounter } from '../../../src/llm/tokens/count-tokens.ts';
 import { chunkText } from '../../../src/rag/chunking/chunk-text.ts';
-import { expectLinearGrowth } from '../../helpers/responsiveness.ts';
+import { expectLinearParse } from '../../helpers/responsiveness.ts';
 
 // Linear is 4, quadratic 16: 10 leaves room for a machine busy with other test files.
 const MAX_RATIO = 10;
@@ -39,9 +39,7 @@ const adversarial: Record<string, { build: (n: number) => string; n: number }> =
 describe('Markdown parsing on adversarial input grows linearly', () => {
   for (const [name, { build, n }] of Object.entries(adversarial)) {
     it(name, async () => {
-      const inputs = new Map<number, string>();
-      const input = (size: number) => inputs.get(size) ?? inputs.set(size, build(size)).get(size)!;
-      await expectLinearGrowth((size) => markdown(input(size)), n, MAX_RATIO);
+      await expectLinearParse(build, markdown, n, MAX_RATIO);
     });
   }
 });
