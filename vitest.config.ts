@@ -41,7 +41,12 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { ...workerEnv, DATABASE_URL: inject('workersDatabaseUrl') },
+              bindings: {
+                ...workerEnv,
+                DATABASE_URL: inject('workersDatabaseUrl'),
+                // The fake rates API of test/workers/global-setup.ts, for test/workers/agents.test.ts.
+                AGENT_HTTP_ALLOWED_HOSTS: inject('agentRatesApiHost'),
+              },
             },
           })),
         ],

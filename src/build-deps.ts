@@ -1,3 +1,5 @@
+import { fetchTransport } from './agents/tools/http/fetch-transport.ts';
+import type { OutboundHttp } from './agents/tools/http/outbound-http.ts';
 import { createPrincipalCache } from './auth/resolve-principal.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
@@ -26,6 +28,8 @@ export function buildDeps(options: {
   queue?: JobQueue;
   guards?: Guards;
   clientAddress?: ClientAddress;
+  /** The http_request tool's transport; the platform's fetch (Workers) when absent. */
+  outboundHttp?: OutboundHttp;
   now?: () => Date;
 }): BaseDeps {
   const { config } = options;
@@ -48,6 +52,7 @@ export function buildDeps(options: {
     ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
     guards: options.guards ?? createGuards(config, { memory: memoryGuardBackend }, 'memory'),
     clientAddress: options.clientAddress ?? (() => undefined),
+    outboundHttp: options.outboundHttp ?? fetchTransport,
     now,
   };
 }

@@ -1,3 +1,4 @@
+import type { OutboundHttp } from './agents/tools/http/outbound-http.ts';
 import type { PrincipalCache } from './auth/resolve-principal.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
@@ -30,6 +31,8 @@ export interface Deps {
   guards: Guards;
   /** The peer address of a request, as the runtime sees it. */
   clientAddress: ClientAddress;
+  /** The transport of the agents' http_request tool (pins checked addresses on Node). */
+  outboundHttp: OutboundHttp;
   now: () => Date;
 }
 

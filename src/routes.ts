@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { agentsAdminRouter, agentsRouter } from './agents/index.ts';
 import { apiReferenceRouter } from './api-reference/index.ts';
 import { authRouter } from './auth/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
@@ -18,6 +19,8 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   analyzeRouter,
   v1Router,
   usageRouter,
+  agentsRouter,
+  agentsAdminRouter,
 ];
 
 export function mountRoutes(app: OpenAPIHono<AppEnv>): void {

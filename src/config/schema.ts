@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAllowedHosts } from '../agents/tools/http/allowed-hosts.ts';
 import { guardBackendNames } from '../guards/guards.ts';
 import { parseRateLimitPolicies } from '../guards/rate-limit/rate-limit-policies.ts';
 
@@ -120,6 +121,25 @@ export const configSchema = z
     IDEMPOTENCY_MAX_RESPONSE_BYTES: int(1_048_576, 1024, 1_572_864),
     GUARD_TIMEOUT_MS: int(2000, 10, 60_000),
     TRUST_PROXY: int(0, 0, 10),
+    AGENT_MAX_STEPS: int(8, 1, 100),
+    AGENT_MAX_DEPTH: int(2, 0, 5),
+    AGENT_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+    AGENT_TOOL_TIMEOUT_MS: int(10_000, 10, 600_000),
+    AGENT_MAX_TOOL_CALLS_PER_STEP: int(4, 1, 32),
+    AGENT_MAX_ARG_RETRIES: int(2, 0, 10),
+    AGENT_MAX_COST_USD: z.coerce.number().positive().max(10_000).default(1),
+    AGENT_MAX_INPUT_CHARS: int(8000, 1, 200_000),
+    AGENT_MAX_RESULT_BYTES: int(65_536, 256, 1_048_576),
+    AGENT_HTTP_ALLOWED_HOSTS: optionalString.transform((v, ctx) => {
+      try {
+        return parseAllowedHosts(v);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+    AGENT_HTTP_MAX_RESPONSE_BYTES: int(32_768, 1024, 16_777_216),
+    AGENT_HTTP_MAX_REDIRECTS: int(3, 0, 10),
   })
   .superRefine((c, ctx) => {
     // The same rule as per-document chunking (src/rag/chunking/chunk-text.ts: maxChunkOverlap).

@@ -87,10 +87,17 @@ const isTimestampKey = (text: string) => {
   );
 };
 
-const keysetCursorSchema = z.strictObject({
-  t: z.string().refine(isTimestampKey),
-  i: z.uuid(),
-});
+// How a cursor carries the row's id: a uuid as it is, a bigint identity as decimal text (never a
+// JSON number, which a client could craft; 18 digits always fit a bigint).
+const cursorIds = {
+  uuid: { schema: z.uuid(), cast: (id: string) => sql`${id}::uuid` },
+  bigint: { schema: z.string().regex(/^[1-9][0-9]{0,17}$/), cast: (id: string) => sql`${id}::bigint` },
+};
+
+const keysetCursorSchemas = {
+  uuid: z.strictObject({ t: z.string().refine(isTimestampKey), i: cursorIds.uuid.schema }),
+  bigint: z.strictObject({ t: z.string().refine(isTimestampKey), i: cursorIds.bigint.schema }),
+};
 
 /** What keysetPage hands a list's query to build it with. */
 export interface Keyset {
@@ -108,19 +115,26 @@ export interface Keyset {
  * the last row's position, so rows inserted meanwhile never shift or repeat a page. `fetch` runs
  * the list's own query with the keyset's pieces; `toItem` turns a row into the domain object.
  */
-export async function keysetPage<Row extends { id: string; sortKey: string }, Item>(
+export async function keysetPage<Row extends { id: string | number; sortKey: string }, Item>(
   request: PageRequest,
-  columns: { timestamp: AnyColumn; id: AnyColumn },
+  columns: {
+    timestamp: AnyColumn;
+    id: AnyColumn;
+    /** The id column's type: uuid unless said (bigint for identity columns). */
+    idType?: 'uuid' | 'bigint';
+  },
   fetch: (keyset: Keyset) => Promise<Row[]>,
   toItem: (row: Row) => Item,
 ): Promise<Page<Item>> {
+  const idType = columns.idType ?? 'uuid';
   const after = request.cursor
-    ? decodeCursor(request.cursor, keysetCursorSchema, '/query/cursor')
+    ? decodeCursor(request.cursor, keysetCursorSchemas[idType], '/query/cursor')
     : undefined;
   const rows = await fetch({
     sortKey: timestampKey(columns.timestamp),
     after:
-      after && sql`(${columns.timestamp}, ${columns.id}) < (${fromTimestampKey(after.t)}, ${after.i}::uuid)`,
+      after &&
+      sql`(${columns.timestamp}, ${columns.id}) < (${fromTimestampKey(after.t)}, ${cursorIds[idType].cast(after.i)})`,
     orderBy: [desc(columns.timestamp), desc(columns.id)],
     limit: request.limit + 1,
   });
@@ -128,6 +142,7 @@ export async function keysetPage<Row extends { id: string; sortKey: string }, It
   const last = page.at(-1);
   return {
     items: page.map(toItem),
-    nextCursor: rows.length > request.limit && last ? encodeCursor({ t: last.sortKey, i: last.id }) : null,
+    nextCursor:
+      rows.length > request.limit && last ? encodeCursor({ t: last.sortKey, i: String(last.id) }) : null,
   };
 }

@@ -4,6 +4,13 @@ import { type FieldError, pointerSegment } from '../errors.ts';
 // A lone surrogate is not Unicode text: PostgreSQL stores it as U+FFFD (two different strings
 // become one) and NUL it refuses outright. Both are rejected, never silently altered.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text cairn did not receive from a caller (a model's or an API's) made storable: NUL characters
+ * and lone surrogates become U+FFFD. Callers' text is refused instead, never altered.
+ */
+export const storableText = (text: string): string => text.replace(UNSTORABLE, '\uFFFD');
 
 /** Why `text` cannot be accepted as text (a NUL character or a lone surrogate), or undefined. */
 export function textProblem(text: string): string | undefined {

@@ -15,6 +15,7 @@ import { loadNodeConfig } from './node-config.ts';
 import { nodeGuards } from './node-guards.ts';
 import { createOffloadPool } from './offload-pool.ts';
 import { openDatabase } from './open-database.ts';
+import { createPinnedHttp } from './pinned-http.ts';
 
 const started = performance.now();
 const { config, generatedSecret } = await loadNodeConfig(process.env).catch((error: unknown) => {
@@ -43,6 +44,7 @@ const deps = completeDeps(
     queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }),
     guards: nodeGuards(config, database.db, logger),
     clientAddress: nodeClientAddress,
+    outboundHttp: createPinnedHttp(),
   }),
   database.db,
   usage,

@@ -10,6 +10,7 @@ import { memoryGuardBackend } from '../../src/guards/memory/memory-guards.ts';
 import { postgresGuardBackend } from '../../src/guards/postgres/postgres-guards.ts';
 import { PROBLEM_CONTENT_TYPE, type Problem, problemSchema } from '../../src/http/problem.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
+import { createPinnedHttp } from '../../src/node/pinned-http.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
@@ -83,7 +84,13 @@ export function createTestApp(database: Pick<DatabaseHandle, 'db'>, options: Tes
     );
   const deps: Deps = {
     ...completeDeps(
-      buildDeps({ config, logger, guards: testGuards(), llm: options.llm }),
+      buildDeps({
+        config,
+        logger,
+        guards: testGuards(),
+        llm: options.llm,
+        outboundHttp: createPinnedHttp(),
+      }),
       database.db,
       usage,
     ),

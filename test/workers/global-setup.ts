@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -20,6 +22,8 @@ const postgresCli = (...args: string[]) =>
 declare module 'vitest' {
   interface ProvidedContext {
     workersDatabaseUrl: string;
+    /** host:port of the fake rates API (on 127.0.0.1) the agents' http_request tool may call. */
+    agentRatesApiHost: string;
   }
 }
 
@@ -56,14 +60,61 @@ function oneCycleAtATime(db: PGlite): PGlite {
 }
 
 /**
+ * A fake exchange-rates API for test/workers/agents.test.ts: the http_request tool's fetch transport
+ * calls it from workerd. Its host:port is the Worker's AGENT_HTTP_ALLOWED_HOSTS (vitest.config.ts).
+ */
+async function startRatesApi() {
+  const server = createServer((req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://rates.test');
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    switch (pathname) {
+      case '/latest':
+        return json(200, { base: 'USD', date: '2025-01-08', rates: { EUR: 0.92, GBP: 0.79, JPY: 157.3 } });
+      case '/moved':
+        return json(302, {}, { location: '/latest?base=USD' });
+      case '/metadata':
+        return json(302, {}, { location: 'http://169.254.169.254/latest/meta-data/' });
+      case '/broken':
+        return json(500, { error: 'the rates service is down' });
+      case '/large':
+        // Over AGENT_HTTP_MAX_RESPONSE_BYTES (32 KiB): the transport reads the cap and cancels the rest.
+        return json(200, { rates: Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`X${i}`, i])) });
+      case '/binary':
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return res.end(Buffer.from([0, 1, 2, 3]));
+      case '/slow':
+        // Never answers: the tool's time cap must end the call (closed at teardown).
+        return;
+      default:
+        return json(404, { error: 'no such path' });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
  * Gives the workerd tests a migrated PostgreSQL: a fresh database on TEST_DATABASE_URL when
  * set, else PGlite served over TCP so `npm test` needs no PostgreSQL installed.
  */
 export default async function setup(project: TestProject) {
+  const ratesApi = await startRatesApi();
+  project.provide('agentRatesApiHost', ratesApi.host);
   if (process.env.TEST_DATABASE_URL) {
     const url = postgresCli('create').trim();
     project.provide('workersDatabaseUrl', url);
-    return () => {
+    return async () => {
+      await ratesApi.close();
       postgresCli('drop', new URL(url).pathname.slice(1));
     };
   }
@@ -81,6 +132,7 @@ export default async function setup(project: TestProject) {
   await server.start();
   project.provide('workersDatabaseUrl', `postgres://postgres@${server.getServerConn()}/postgres`);
   return async () => {
+    await ratesApi.close();
     await server.stop();
     await pglite.close();
   };

@@ -1,14 +1,12 @@
 import type { ChatRequest, ChatResponse, ChatStreamEvent, LlmClient } from '../llm-client.ts';
-import { contextPassages, extractiveAnswer } from './extractive-answer.ts';
+import { composeAnswer, directAnswer, offersAgentTools } from './agent-plan.ts';
 import { hashEmbed } from './hash-embedder.ts';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds, valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
-import { selectToolCall } from './tool-selection.ts';
+import { selectToolCalls } from './tool-selection.ts';
 
 const LOCAL_MODEL = 'local';
 const LOCAL_EMBEDDING_MODEL = 'local-hash-embedding';
-
-const NO_ANSWER = 'The provided context does not contain the answer.';
 
 // The schema-shaped default for json_object requests, which name no schema.
 const analysisShape = {
@@ -25,20 +23,9 @@ const analysisShape = {
   },
 };
 
-const lastUser = (request: ChatRequest) =>
-  [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-
-function answer(request: ChatRequest): string {
-  const context = request.messages
-    .filter((m) => m.role === 'system' || m.role === 'tool')
-    .map((m) => m.content ?? '')
-    .join('\n\n');
-  const found = extractiveAnswer(lastUser(request), contextPassages(context));
-  if (found) return found;
-  // After a tool call, relay what the tool returned rather than claiming ignorance.
-  const last = request.messages.at(-1);
-  return last?.role === 'tool' ? last.content.slice(0, 2000) : NO_ANSWER;
-}
+/** The text reply: an agent request's answer from its tool results, else the extractive answer. */
+const answer = (request: ChatRequest) =>
+  offersAgentTools(request) ? composeAnswer(request) : directAnswer(request);
 
 /**
  * The document a structured-output request is about: the first user message. Later user turns
@@ -63,8 +50,9 @@ const nextId = () => `local-${Date.now().toString(36)}-${(sequence++).toString(3
 
 /**
  * The offline, deterministic provider: hashed embeddings with real lexical similarity, extractive
- * answers from the supplied context, schema-shaped JSON from text heuristics and rule-based tool
- * selection. Its `model` is always "local": it never pretends to be a large model.
+ * answers from the supplied context, schema-shaped JSON from text heuristics, rule-based tool
+ * selection and, for cairn's agent tools, deterministic multi-step tool use (agent-plan.ts). Its
+ * `model` is always "local": it never pretends to be a large model.
  */
 export function createLocalClient(options: {
   embeddingDimensions: number;
@@ -80,13 +68,14 @@ export function createLocalClient(options: {
     embeddingDimensions: dims,
     async chat(request): Promise<ChatResponse> {
       request.signal?.throwIfAborted();
-      const call = selectToolCall(request, bounds);
+      const calls = selectToolCalls(request, bounds);
+      const calling = calls.length > 0;
       return {
         id: nextId(),
         model: LOCAL_MODEL,
-        content: call ? null : (structured(request, bounds) ?? answer(request)),
-        toolCalls: call ? [call] : [],
-        finishReason: call ? 'tool_calls' : 'stop',
+        content: calling ? null : (structured(request, bounds) ?? answer(request)),
+        toolCalls: calls,
+        finishReason: calling ? 'tool_calls' : 'stop',
         usage: null,
       };
     },

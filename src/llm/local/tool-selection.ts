@@ -1,4 +1,5 @@
 import type { ChatRequest, ToolCall, ToolDefinition } from '../llm-client.ts';
+import { offersAgentTools, planToolCalls } from './agent-plan.ts';
 import { type SchemaBounds, valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
 import { contentWords } from './text-features.ts';
@@ -37,11 +38,12 @@ function relevance(tool: ToolDefinition, asked: Set<string>): number {
 let sequence = 0;
 
 /**
- * Rule-based tool choice for the offline provider: the tool whose name and description share the
- * most words with the latest user message, with arguments filled from that message. Returns null
- * when no tool fits (or the conversation already holds a tool result to answer from).
+ * Rule-based choice of one tool, for requests offering tools other than cairn's agent tools: the
+ * tool whose name and description share the most words with the latest user message, with
+ * arguments filled from that message. Returns null when no tool fits (or the conversation already
+ * holds a tool result to answer from).
  */
-export function selectToolCall(request: ChatRequest, bounds: SchemaBounds): ToolCall | null {
+function selectToolCall(request: ChatRequest, bounds: SchemaBounds): ToolCall | null {
   const tools = request.tools ?? [];
   const choice = request.toolChoice ?? 'auto';
   const last = request.messages.at(-1);
@@ -64,4 +66,19 @@ export function selectToolCall(request: ChatRequest, bounds: SchemaBounds): Tool
     name: tool.name,
     arguments: JSON.stringify(args ?? {}),
   };
+}
+
+/**
+ * The offline provider's tool calls: agent requests (only cairn's agent tools offered) follow the
+ * multi-step planner in agent-plan.ts; any other request gets at most one call by relevance, as
+ * a client of /v1/chat/completions with its own functions expects.
+ */
+export function selectToolCalls(request: ChatRequest, bounds: SchemaBounds): ToolCall[] {
+  if (offersAgentTools(request)) {
+    const planned = planToolCalls(request, bounds);
+    if (planned) return planned;
+    if (request.toolChoice !== 'required') return [];
+  }
+  const call = selectToolCall(request, bounds);
+  return call ? [call] : [];
 }

@@ -1,0 +1,203 @@
+import type { z } from 'zod';
+import type { Role } from '../../auth/principal.ts';
+import type { ToolCallDecision, ToolCallStatus } from '../../db/tables/agents.ts';
+import type { ToolCall } from '../../llm/llm-client.ts';
+import type { AgentTool, ToolContext } from '../tools/tool.ts';
+import { ToolError } from '../tools/tool-error.ts';
+import { redactArguments } from './redact.ts';
+
+/** What the model is told about a failed or blocked call. */
+export interface ToolFailure {
+  code: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+/** One attempted tool call, whatever became of it: what the audit row, the trace and the model get. */
+export interface CallOutcome {
+  id: string;
+  tool: string;
+  /** The arguments as the model wrote them, parsed and redacted. */
+  arguments: unknown;
+  decision: ToolCallDecision;
+  status: ToolCallStatus;
+  latencyMs: number;
+  resultBytes: number;
+  result?: unknown;
+  failure?: ToolFailure;
+  /** The tool message content the model reads next: `{"ok":true,"result":…}` or `{"ok":false,"error":…}`. */
+  message: string;
+}
+
+/** Who may call what in this run. */
+export interface CallPolicy {
+  allowed: ReadonlySet<string>;
+  role: Role;
+  findTool: (name: string) => AgentTool | undefined;
+}
+
+function parsedArguments(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const issuesOf = (error: z.ZodError) =>
+  error.issues.slice(0, 20).map((issue) => ({
+    path: `/${issue.path.map(String).join('/')}`,
+    message: issue.message,
+  }));
+
+/** A call that never ran, with the reason the model reads. */
+export function blockedOutcome(
+  call: ToolCall,
+  decision: ToolCallDecision,
+  failure: ToolFailure,
+  status: ToolCallStatus = 'blocked',
+): CallOutcome {
+  const parsed = parsedArguments(call.arguments);
+  return {
+    id: call.id,
+    tool: call.name,
+    arguments: redactArguments(parsed.ok ? parsed.value : call.arguments.slice(0, 2000)),
+    decision,
+    status,
+    latencyMs: 0,
+    resultBytes: 0,
+    failure,
+    message: JSON.stringify({ ok: false, error: failure }),
+  };
+}
+
+/**
+ * The checks made before anything runs: the tool exists and is on the run's allowlist, the caller
+ * has its role, and the arguments parse and satisfy its input schema (extra properties refused).
+ */
+export function checkCall(
+  call: ToolCall,
+  policy: CallPolicy,
+): { ok: true; tool: AgentTool; input: unknown } | { ok: false; outcome: CallOutcome } {
+  const tool = policy.allowed.has(call.name) ? policy.findTool(call.name) : undefined;
+  if (!tool) {
+    return {
+      ok: false,
+      outcome: blockedOutcome(call, 'blocked_allowlist', {
+        code: 'not_allowed',
+        message: `The tool "${call.name.slice(0, 100)}" is not available to this agent.`,
+      }),
+    };
+  }
+  if (tool.role === 'admin' && policy.role !== 'admin') {
+    return {
+      ok: false,
+      outcome: blockedOutcome(call, 'blocked_role', {
+        code: 'not_allowed',
+        message: `The tool "${tool.name}" needs the admin role.`,
+      }),
+    };
+  }
+  const parsed = parsedArguments(call.arguments || '{}');
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      outcome: blockedOutcome(call, 'blocked_validation', {
+        code: 'invalid_arguments',
+        message: 'The arguments are not valid JSON.',
+      }),
+    };
+  }
+  const checked = tool.input.strict().safeParse(parsed.value);
+  if (!checked.success) {
+    return {
+      ok: false,
+      outcome: blockedOutcome(call, 'blocked_validation', {
+        code: 'invalid_arguments',
+        message: `The arguments do not match the ${tool.name} schema.`,
+        issues: issuesOf(checked.error),
+      }),
+    };
+  }
+  return { ok: true, tool, input: checked.data };
+}
+
+class ToolTimeout extends Error {}
+
+/**
+ * Runs a checked call under its time cap. Whatever happens (a throw, a timeout, a result too large
+ * or off its declared schema) becomes a structured outcome: a tool never ends the run.
+ */
+export async function executeCall(
+  call: ToolCall,
+  tool: AgentTool,
+  input: unknown,
+  options: {
+    context: Omit<ToolContext, 'signal'>;
+    /** The run's own deadline: aborting it stops the tool too. */
+    runSignal: AbortSignal;
+    timeoutMs: number;
+    maxResultBytes: number;
+    onError: (error: unknown) => void;
+  },
+): Promise<CallOutcome> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const abort = () => controller.abort(new ToolTimeout());
+  const timer = setTimeout(abort, options.timeoutMs);
+  options.runSignal.addEventListener('abort', abort, { once: true });
+  const base = {
+    id: call.id,
+    tool: tool.name,
+    arguments: redactArguments(input),
+    decision: 'executed' as const,
+  };
+  const failed = (status: ToolCallStatus, failure: ToolFailure): CallOutcome => ({
+    ...base,
+    status,
+    latencyMs: performance.now() - started,
+    resultBytes: 0,
+    failure,
+    message: JSON.stringify({ ok: false, error: failure }),
+  });
+  try {
+    const aborted = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(new ToolTimeout()), { once: true });
+    });
+    const raw = await Promise.race([
+      tool.execute(input as never, { ...options.context, signal: controller.signal }),
+      aborted,
+    ]);
+    const output = tool.output.safeParse(raw);
+    if (!output.success) {
+      options.onError(new Error(`${tool.name} returned output off its schema: ${output.error.message}`));
+      return failed('error', { code: 'failed', message: `${tool.name} returned an invalid result.` });
+    }
+    const message = JSON.stringify({ ok: true, result: output.data });
+    const resultBytes = new TextEncoder().encode(message).length;
+    if (resultBytes > options.maxResultBytes) {
+      return failed('error', {
+        code: 'too_large',
+        message: `${tool.name} returned ${resultBytes} bytes, more than the ${options.maxResultBytes} allowed.`,
+      });
+    }
+    return {
+      ...base,
+      status: 'ok',
+      latencyMs: performance.now() - started,
+      resultBytes,
+      result: output.data,
+      message,
+    };
+  } catch (error) {
+    if (error instanceof ToolTimeout || (error instanceof ToolError && error.code === 'timeout')) {
+      return failed('timeout', { code: 'timeout', message: `${tool.name} did not finish in time.` });
+    }
+    if (error instanceof ToolError) return failed('error', { code: error.code, message: error.message });
+    options.onError(error);
+    return failed('error', { code: 'failed', message: `${tool.name} failed.` });
+  } finally {
+    clearTimeout(timer);
+    options.runSignal.removeEventListener('abort', abort);
+  }
+}
