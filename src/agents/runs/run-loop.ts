@@ -433,7 +433,10 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
   });
   try {
     while (true) {
-      if (state.deadline.signal.aborted) return yield* finish(deps, state, 'timeout');
+      // The clock as well as the signal: a tool's own timer can fire just before the deadline's.
+      if (state.deadline.signal.aborted || activeMs(state) >= limits.timeoutMs) {
+        return yield* finish(deps, state, 'timeout');
+      }
       if (state.steps.length >= limits.maxSteps) return yield* finish(deps, state, 'max_steps');
       if (state.usage.costUsd > 0 && state.usage.costUsd >= limits.maxCostUsd) {
         return yield* finish(deps, state, 'budget');
