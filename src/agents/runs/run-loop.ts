@@ -268,6 +268,8 @@ async function* settleCalls(
   deps: Deps,
   state: LoopState,
   outcomes: CallOutcome[],
+  /** Entries written ahead of the outcomes in the same statement (the step's model call). */
+  lead: TraceEntry[] = [],
 ): AsyncGenerator<AgentEvent, void> {
   const at = deps.now();
   const trace = outcomes.map((o) =>
@@ -300,7 +302,7 @@ async function* settleCalls(
     resultBytes: o.resultBytes,
     error: o.failure ? truncate(`${o.failure.code}: ${o.failure.message}`, 1000) : null,
   }));
-  await recordStep(deps, trace, audit);
+  await recordStep(deps, [...lead, ...trace], audit);
   for (const o of outcomes) {
     if (o.decision === 'executed' || o.decision === 'rejected') state.toolCalls += 1;
     if (o.decision === 'blocked_validation') state.argRetries += 1;
@@ -510,8 +512,7 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
         latencyMs: Math.round(latencyMs),
       };
       if (calls.length === 0) {
-        await recordStep(deps, [modelEntry], []);
-        return yield* finish(deps, state, 'completed', reply.content ?? '');
+        return yield* finish(deps, state, 'completed', reply.content ?? '', [modelEntry]);
       }
       // Tool call ids come from the model: make them unique within the step so messages pair up.
       const seen = new Set<string>();
@@ -558,7 +559,6 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
         };
       }
 
-      await recordStep(deps, [modelEntry], []);
       if (awaiting.length > 0) {
         // Pause before running anything of this step: the owner decides on the step as a whole.
         const pending = awaiting.map((call) =>
@@ -569,7 +569,7 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
             'pending',
           ),
         );
-        yield* settleCalls(deps, state, [...outcomes, ...pending]);
+        yield* settleCalls(deps, state, [...outcomes, ...pending], [modelEntry]);
         summary.toolCalls.push(...outcomes.map(callSummary));
         const settled = new Map(outcomes.map((o) => [o.id, o.message]));
         return yield* pause(
@@ -592,7 +592,7 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
       );
       const order = new Map(stepCalls.map((c, i) => [c.id, i]));
       outcomes.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-      yield* settleCalls(deps, state, outcomes);
+      yield* settleCalls(deps, state, outcomes, [modelEntry]);
       summary.toolCalls.push(...outcomes.map(callSummary));
       state.messages.push(
         ...outcomes.map((o): ChatMessage => ({ role: 'tool', toolCallId: o.id, content: o.message })),
@@ -645,10 +645,13 @@ async function* finish(
   state: LoopState,
   stopReason: AgentStopReason,
   answer?: string,
+  /** The last step's trace entries, written with the run's outcome. */
+  trace: TraceEntry[] = [],
 ): AsyncGenerator<AgentEvent, AgentRun> {
   // A model that ends with empty content still gets an answer: what the tools found.
   const text = answer?.trim() ? answer : fallbackAnswer(stopReason, state.facts, state.failures);
   const run = await finishRun(deps, state.run.id, {
+    trace,
     steps: state.steps,
     usage: state.usage,
     toolCalls: state.toolCalls,

@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import { agentRuns, agentToolAudit, agentTrace } from '../../db/schema.ts';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { agentRuns, agentTrace } from '../../db/schema.ts';
 import type { AgentStopReason, ToolCallDecision, ToolCallStatus } from '../../db/tables/agents.ts';
 import type { Deps } from '../../deps.ts';
 import { keysetPage, type Page, type PageRequest } from '../../http/pagination.ts';
@@ -9,14 +9,12 @@ import type { AgentRun, PausedState, RunCitation, RunUsage, StepSummary, TraceEn
 
 type RunRow = typeof agentRuns.$inferSelect;
 
-/** A copy of model- or tool-produced data PostgreSQL can store (jsonb holds no NUL or lone surrogate). */
-function storable<T>(value: T): T {
-  return JSON.parse(
-    JSON.stringify(value, (_key, inner: unknown) =>
-      typeof inner === 'string' ? storableText(inner) : inner,
-    ),
-  ) as T;
-}
+/** Model- or tool-produced data as JSON PostgreSQL can store (jsonb holds no NUL or lone surrogate). */
+const storableJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? storableText(inner) : inner));
+
+/** A copy of such data, for a drizzle jsonb column. */
+const storable = <T>(value: T): T => JSON.parse(storableJson(value)) as T;
 
 const storedLimits = (limits: AgentLimits) => ({
   max_steps: limits.maxSteps,
@@ -134,8 +132,15 @@ const progressColumns = (progress: RunProgress) => ({
 export async function finishRun(
   deps: Pick<Deps, 'db'>,
   runId: string,
-  outcome: RunProgress & { stopReason: AgentStopReason; answer: string; citations: RunCitation[] },
+  outcome: RunProgress & {
+    stopReason: AgentStopReason;
+    answer: string;
+    citations: RunCitation[];
+    /** The last step's trace entries, written first. */
+    trace: TraceEntry[];
+  },
 ): Promise<AgentRun> {
+  if (outcome.trace.length > 0) await recordStep(deps, outcome.trace, []);
   const [row] = await deps.db
     .update(agentRuns)
     .set({
@@ -270,34 +275,56 @@ export interface AuditRecord {
   error: string | null;
 }
 
-/** Writes one step's trace entries and audit rows in one transaction (the step's only writes). */
+const traceRecords = (trace: TraceEntry[]) =>
+  trace.map((entry) => ({
+    run_id: entry.runId,
+    seq: entry.seq,
+    step: entry.step,
+    kind: entry.kind,
+    detail: entry.detail,
+    created_at: entry.createdAt.toISOString(),
+  }));
+
+// Rows travel as one JSON parameter and are unpacked in SQL: a step's writes are one statement
+// (one round trip), whatever its number of calls. Ordered by seq so ids follow the trace's order.
+const insertTrace = (json: string) => sql`
+  insert into agent_trace (run_id, seq, step, kind, detail, created_at)
+  select r.run_id, r.seq, r.step, r.kind, r.detail, r.created_at
+  from jsonb_to_recordset(${json}::jsonb)
+    as r(run_id uuid, seq int, step int, kind text, detail jsonb, created_at timestamptz)
+  order by r.seq`;
+
+/** Writes one step's trace entries and audit rows in one statement (the step's only write). */
 export async function recordStep(
   deps: Pick<Deps, 'db'>,
   trace: TraceEntry[],
   audit: AuditRecord[],
 ): Promise<void> {
-  if (trace.length === 0 && audit.length === 0) return;
-  await deps.db.transaction(async (tx) => {
-    if (trace.length > 0)
-      await tx
-        .insert(agentTrace)
-        .values(trace.map((entry) => ({ ...entry, detail: storable(entry.detail) })));
-    if (audit.length > 0) {
-      await tx.insert(agentToolAudit).values(
-        audit.map((a) => ({
-          createdAt: a.at,
-          runId: a.runId,
-          step: a.step,
-          userId: a.userId,
-          tool: a.tool.slice(0, 200),
-          arguments: storable(a.arguments ?? {}),
-          decision: a.decision,
-          status: a.status,
-          latencyMs: Math.round(a.latencyMs),
-          resultBytes: a.resultBytes,
-          error: a.error === null ? null : storableText(a.error),
-        })),
-      );
-    }
-  });
+  if (audit.length === 0) {
+    if (trace.length > 0) await deps.db.execute(insertTrace(storableJson(traceRecords(trace))));
+    return;
+  }
+  const auditJson = storableJson(
+    audit.map((a) => ({
+      created_at: a.at.toISOString(),
+      run_id: a.runId,
+      step: a.step,
+      user_id: a.userId,
+      tool: a.tool.slice(0, 200),
+      arguments: a.arguments ?? {},
+      decision: a.decision,
+      status: a.status,
+      latency_ms: Math.round(a.latencyMs),
+      result_bytes: a.resultBytes,
+      error: a.error,
+    })),
+  );
+  await deps.db.execute(sql`
+    with trace as (${insertTrace(storableJson(traceRecords(trace)))} returning 1)
+    insert into agent_tool_audit
+      (created_at, run_id, step, user_id, tool, arguments, decision, status, latency_ms, result_bytes, error)
+    select created_at, run_id, step, user_id, tool, arguments, decision, status, latency_ms, result_bytes, error
+    from jsonb_to_recordset(${auditJson}::jsonb) as a(created_at timestamptz, run_id uuid, step int,
+      user_id text, tool text, arguments jsonb, decision text, status text, latency_ms int,
+      result_bytes int, error text)`);
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Role } from '../../auth/principal.ts';
 import type { ToolCallDecision, ToolCallStatus } from '../../db/tables/agents.ts';
 import type { ToolCall } from '../../llm/llm-client.ts';
-import type { AgentTool, ToolContext } from '../tools/tool.ts';
+import { type AgentTool, strictInput, type ToolContext } from '../tools/tool.ts';
 import { ToolError } from '../tools/tool-error.ts';
 import { redactArguments } from './redact.ts';
 
@@ -108,7 +108,7 @@ export function checkCall(
       }),
     };
   }
-  const checked = tool.input.strict().safeParse(parsed.value);
+  const checked = strictInput(tool).safeParse(parsed.value);
   if (!checked.success) {
     return {
       ok: false,

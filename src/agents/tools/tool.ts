@@ -50,9 +50,27 @@ export const defineTool = <Input extends z.ZodObject, Output extends z.ZodType>(
   tool: AgentTool<Input, Output>,
 ): AgentTool => tool as unknown as AgentTool;
 
-/** The JSON Schema the model is offered: the input schema, closed to extra properties. */
+const definitions = new WeakMap<AgentTool, ToolDefinition>();
+const strictInputs = new WeakMap<AgentTool, z.ZodObject>();
+
+/** The tool's input schema closed to extra properties: what arguments are validated against. */
+export function strictInput(tool: AgentTool): z.ZodObject {
+  let schema = strictInputs.get(tool);
+  if (!schema) {
+    schema = tool.input.strict();
+    strictInputs.set(tool, schema);
+  }
+  return schema;
+}
+
+/** The JSON Schema the model is offered: the strict input schema (built once per tool). */
 export function toolDefinition(tool: AgentTool): ToolDefinition {
-  const parameters = z.toJSONSchema(tool.input.strict(), { target: 'draft-2020-12', io: 'input' });
-  const { $schema: _schema, ...schema } = parameters as Record<string, unknown>;
-  return { name: tool.name, description: tool.description, parameters: schema };
+  let definition = definitions.get(tool);
+  if (!definition) {
+    const parameters = z.toJSONSchema(strictInput(tool), { target: 'draft-2020-12', io: 'input' });
+    const { $schema: _schema, ...schema } = parameters as Record<string, unknown>;
+    definition = { name: tool.name, description: tool.description, parameters: schema };
+    definitions.set(tool, definition);
+  }
+  return definition;
 }
