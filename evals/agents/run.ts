@@ -4,7 +4,7 @@
 // called, its arguments, its answer and its steps.
 // Usage: npm run eval -- agents [--provider local|openai] [--out FILE]
 // The openai provider reads LLM_BASE_URL, OPENAI_API_KEY and LLM_MODEL from the environment.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import type { OutboundHttp } from '../../src/agents/tools/http/outbound-http.ts'
 import { jobHandlers } from '../../src/job-handlers.ts';
 import { openPglite } from '../../src/node/open-database.ts';
 import { drainJobs } from '../../src/queue/drain-jobs.ts';
+import { writeResult } from '../write-result.ts';
 import {
   type Case,
   type CaseChecks,
@@ -289,16 +290,7 @@ const result = {
   cases: scored,
 };
 
-const out =
-  values.out ??
-  path.join(
-    import.meta.dirname,
-    '..',
-    'results',
-    `agents-${values.provider}-${result.created_at.replace(/[:.]/g, '-')}.json`,
-  );
-await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+const out = await writeResult('agents', values.provider, result, values.out);
 const failedChecks = (checks: CaseChecks) =>
   Object.entries(checks)
     .filter(([, v]) => v === false || (typeof v === 'number' && v < 1))

@@ -2,7 +2,7 @@
 // structured output, validation, repair) on the chosen provider and is scored against its
 // expectations. Usage: npm run eval -- analyze [--provider local|openai] [--out FILE]
 // The openai provider reads LLM_BASE_URL, OPENAI_API_KEY and LLM_MODEL from the environment.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../src/config/load-config.ts';
@@ -10,6 +10,7 @@ import { analyzeText } from '../../src/gateway/analyze/analyze-text.ts';
 import { createLlm } from '../../src/llm/create-llm.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { UsageEvent } from '../../src/usage/usage-sink.ts';
+import { writeResult } from '../write-result.ts';
 import { type Case, check } from './checks.ts';
 
 const { values } = parseArgs({
@@ -106,16 +107,7 @@ const result = {
   cases: scored,
 };
 
-const out =
-  values.out ??
-  path.join(
-    import.meta.dirname,
-    '..',
-    'results',
-    `analyze-${values.provider}-${result.created_at.replace(/[:.]/g, '-')}.json`,
-  );
-await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+const out = await writeResult('analyze', values.provider, result, values.out);
 console.table(
   scored.map((s) => ({
     case: s.id,

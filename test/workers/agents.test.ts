@@ -13,6 +13,7 @@ import { listToolsRoute } from '../../src/agents/tools/tools.routes.ts';
 import { getDocumentRoute, uploadDocumentRoute } from '../../src/rag/documents/documents.routes.ts';
 import type { Env } from '../../workers/env.ts';
 import { readBody, readJson } from '../helpers/json-request.ts';
+import { parseSseEvents } from '../helpers/sse.ts';
 import { as, postJson } from './worker-client.ts';
 
 // The fake rates API of global-setup.ts (a node:http server on 127.0.0.1); vitest.config.ts makes
@@ -40,21 +41,8 @@ const toolCalls = (body: { steps: { tool_calls: { tool: string; decision: string
 const toolTrace = async (sub: string, id: string) =>
   (await detail(sub, id)).trace.filter((e) => e.kind === 'tool').map((e) => e.detail);
 
-function parseSse(text: string) {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => ({
-      event: /^event: (.+)$/m.exec(block)?.[1],
-      data: JSON.parse(
-        block
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n'),
-      ) as Record<string, unknown>,
-    }));
-}
+const parseSse = (text: string) =>
+  parseSseEvents(text).map((e) => ({ event: e.event, data: e.data as Record<string, unknown> }));
 
 async function waitForReady(sub: string, documentId: string) {
   for (let i = 0; i < 150; i++) {

@@ -14,6 +14,7 @@ import type { Problem } from '../../../src/http/problem.ts';
 import { CRAFTED_LIST_CURSORS } from '../../helpers/crafted-cursors.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson, readBody, readJson } from '../../helpers/json-request.ts';
+import { parseSseEvents } from '../../helpers/sse.ts';
 import { useTestApp } from '../../helpers/test-app.ts';
 
 // A fake JSON API the agent's http_request tool is allowed to call.
@@ -27,21 +28,8 @@ afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
 const call = (name: string, args: unknown) => ({ name, arguments: JSON.stringify(args) });
 
-function parseSse(text: string) {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => ({
-      event: /^event: (.+)$/m.exec(block)?.[1],
-      data: JSON.parse(
-        block
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n'),
-      ) as Record<string, unknown>,
-    }));
-}
+const parseSse = (text: string) =>
+  parseSseEvents(text).map((e) => ({ event: e.event, data: e.data as Record<string, unknown> }));
 
 describe.each(databaseKinds)('agent runs against a scripted OpenAI-compatible model on %s', (kind) => {
   const t = useTestApp(kind, {

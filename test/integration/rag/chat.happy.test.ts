@@ -12,6 +12,7 @@ import { citationSchema } from '../../../src/rag/rag.schemas.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson, readBody } from '../../helpers/json-request.ts';
 import { ingestPgDocs } from '../../helpers/rag.ts';
+import { parseSseEvents } from '../../helpers/sse.ts';
 import { useTestApp } from '../../helpers/test-app.ts';
 
 /** The local provider, recording every chat request it answers. */
@@ -44,20 +45,7 @@ const sseEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('done'), data: chatResponseSchema }),
 ]);
 
-function parseSse(text: string) {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim())
-    .map((block) => {
-      const event = /^event: (.+)$/m.exec(block)?.[1];
-      const data = block
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => l.slice(6))
-        .join('\n');
-      return sseEventSchema.parse({ event, data: JSON.parse(data) });
-    });
-}
+const parseSse = (text: string) => parseSseEvents(text).map((e) => sseEventSchema.parse(e));
 
 describe.each(databaseKinds)('POST /chat on %s', (kind) => {
   const llm = recordingLlm();
