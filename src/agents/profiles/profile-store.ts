@@ -103,7 +103,10 @@ function profileErrors(deps: Pick<Deps, 'config' | 'llm'>, input: ProfileInput):
         detail: `"${name}" has no side effects: only side-effecting tools need approval`,
       });
   });
-  if (input.model !== null && !deps.llm.models().some((m) => m.kind === 'chat' && m.id === input.model)) {
+  // An OpenAI-compatible upstream serves more models than the one configured: it decides there.
+  const known =
+    deps.llm.provider !== 'local' || deps.llm.models().some((m) => m.kind === 'chat' && m.id === input.model);
+  if (input.model !== null && !known) {
     errors.push({
       pointer: '/body/model',
       detail: `"${input.model}" is not a chat model of the ${deps.llm.provider} provider`,

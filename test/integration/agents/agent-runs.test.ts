@@ -257,6 +257,19 @@ describe.each(databaseKinds)('agent runs against a scripted OpenAI-compatible mo
     expect(audit.items.map((a) => a.decision).sort()).toEqual(['awaiting_approval', 'executed']);
   });
 
+  it("asks the upstream for the profile's model, one the gateway does not list", async () => {
+    const res = await admin('/admin/agents/big-model', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ system_prompt: 'Careful.', tools: ['calculator'], model: 'gpt-4.1' }),
+    });
+    expect(res.status).toBe(201);
+    t.openai.script({ kind: 'chat', content: 'fine' });
+    const body = await runBody('runs-model', { agent: 'big-model', input: 'Hello' });
+    expect(body.model).toBe('gpt-4.1');
+    expect(t.openai.requests[0]!.body!.model).toBe('gpt-4.1');
+  });
+
   it('ends with stop_reason rejected when the owner rejects', async () => {
     await admin('/admin/agents/ops2', {
       method: 'PUT',
