@@ -71,10 +71,9 @@ const listen = (server: Server) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
 const ratesPort = await listen(ratesApi);
-// An address where nothing listens: the "API is down" cases.
-const probe = createServer();
-const downPort = await listen(probe);
-await new Promise<void>((resolve) => probe.close(() => resolve()));
+// An address where nothing listens, for the "API is down" cases: a privileged port nothing here
+// binds, so no other process can take it between runs (a freed random port could be reused).
+const downPort = 1;
 // Tasks name stable hosts (.test never resolves, RFC 2606), so no port number reaches the model;
 // the transport sends them to the loopback addresses, as a DNS entry would.
 const hosts = new Map([

@@ -119,8 +119,16 @@ export function formatNumber(n: number): string {
   return fixed === '-0' ? '0' : fixed;
 }
 
-// Crude stemming, as in tool-selection.ts: "prices" meets "price".
-export const stem = (word: string) => word.toLowerCase().slice(0, 5);
+/**
+ * Crude stemming: a possessive or plural "s" dropped, then the first five letters, so "prices"
+ * meets "price", "costs" meets "cost" and "nights" meets "night" ("status", "business" keep theirs).
+ */
+export function stem(word: string): string {
+  let w = word.toLowerCase();
+  if (w.endsWith("'s")) w = w.slice(0, -2);
+  else if (w.length > 3 && w.endsWith('s') && !/(?:ss|us|is)$/.test(w)) w = w.slice(0, -1);
+  return w.slice(0, 5);
+}
 
 const tokenPattern = /\d+(?:,\d{3})*(?:\.\d+)?|\p{L}[\p{L}\p{N}'_-]*/gu;
 
@@ -128,55 +136,116 @@ const tokenPattern = /\d+(?:,\d{3})*(?:\.\d+)?|\p{L}[\p{L}\p{N}'_-]*/gu;
 export interface FoundNumber {
   value: number;
   sentence: string;
-  /** Distinct asked words in the sentence. */
+  /** Distinct asked words in the sentence, the title's words (`exclude`) left out. */
   matched: number;
+  /** Distinct asked words in the sentence, the title's words included. */
+  matchedAll: number;
   /** Tokens between the number and the nearest asked word. */
   distance: number;
+  /** Written as a percentage ("12%", "12 percent"). */
+  percent: boolean;
+  /** The stem of the word right after it ("30 days": "day"), what it counts; "" when none. */
+  unit: string;
 }
 
-/** Each number in `text` scored by the asked word stems around it (text bounded by the caller). */
-export function numbersNear(text: string, asked: ReadonlySet<string>): FoundNumber[] {
+const PERCENT_AFTER = /^\s?(?:%|percent\b|per cent\b)/i;
+
+/**
+ * Each number in `text` scored by the asked word stems around it (text bounded by the caller).
+ * Stems in `exclude` (the words of the document's title) say which document, not which sentence:
+ * they count in `matchedAll` only.
+ */
+export function numbersNear(
+  text: string,
+  asked: ReadonlySet<string>,
+  exclude: ReadonlySet<string> = new Set(),
+): FoundNumber[] {
   const found: FoundNumber[] = [];
   for (const sentence of sentences(text)) {
-    const tokens = sentence.match(tokenPattern) ?? [];
     const hits: number[] = [];
     const distinct = new Set<string>();
-    const numbers: { index: number; value: number }[] = [];
-    tokens.forEach((token, index) => {
+    const numbers: { index: number; value: number; percent: boolean; unit: string }[] = [];
+    let index = 0;
+    for (const m of sentence.matchAll(tokenPattern)) {
+      const token = m[0];
       const n = toNumber(token);
-      if (n !== undefined) numbers.push({ index, value: n });
-      else if (asked.has(stem(token))) {
+      const previous = numbers.at(-1);
+      if (previous && previous.index === index - 1 && n === undefined) previous.unit = stem(token);
+      if (n !== undefined) {
+        const after = sentence.slice(m.index + token.length, m.index + token.length + 10);
+        numbers.push({ index, value: n, percent: PERCENT_AFTER.test(after), unit: '' });
+      } else if (asked.has(stem(token))) {
         hits.push(index);
         distinct.add(stem(token));
       }
-    });
+      index++;
+    }
+    let matched = 0;
+    for (const s of distinct) if (!exclude.has(s)) matched++;
     // Hits and numbers are both in token order: one merge finds each number's nearest hit.
     let h = 0;
-    for (const { index, value } of numbers) {
-      while (h + 1 < hits.length && (hits[h + 1] ?? 0) < index) h++;
+    for (const { index: at, value, percent, unit } of numbers) {
+      while (h + 1 < hits.length && (hits[h + 1] ?? 0) < at) h++;
       const around = [hits[h], hits[h + 1]].filter((x): x is number => x !== undefined);
-      const distance = Math.min(Number.POSITIVE_INFINITY, ...around.map((x) => Math.abs(x - index)));
-      found.push({ value, sentence, matched: distinct.size, distance });
+      const distance = Math.min(Number.POSITIVE_INFINITY, ...around.map((x) => Math.abs(x - at)));
+      found.push({ value, sentence, matched, matchedAll: distinct.size, distance, percent, unit });
     }
   }
   return found;
 }
 
-/** The sentence of `text` sharing the most asked stems (the first on a tie); null when none does. */
-export function bestSentence(text: string, asked: ReadonlySet<string>): string | null {
-  let best: string | null = null;
-  let bestScore = 0;
+/** A sentence with how many asked stems it shares: outside the title first, then in all. */
+export interface ScoredSentence {
+  sentence: string;
+  matched: number;
+  matchedAll: number;
+}
+
+/** True when `a` shares more asked words than `b` (the title's words only break a tie). */
+export const betterSentence = (a: ScoredSentence, b: ScoredSentence | undefined) =>
+  !b || a.matched > b.matched || (a.matched === b.matched && a.matchedAll > b.matchedAll);
+
+/**
+ * The sentence of `text` sharing the most asked stems, the title's (`exclude`) counting only on a
+ * tie; the first on a full tie; undefined when none shares any.
+ */
+export function scoredSentence(
+  text: string,
+  asked: ReadonlySet<string>,
+  exclude: ReadonlySet<string> = new Set(),
+): ScoredSentence | undefined {
+  let best: ScoredSentence | undefined;
   for (const sentence of sentences(text)) {
     const stems = new Set((sentence.match(tokenPattern) ?? []).map(stem));
-    let score = 0;
-    for (const s of asked) if (stems.has(s)) score++;
-    if (score > bestScore) {
-      best = sentence;
-      bestScore = score;
+    let matched = 0;
+    let matchedAll = 0;
+    for (const s of asked) {
+      if (!stems.has(s)) continue;
+      matchedAll++;
+      if (!exclude.has(s)) matched++;
     }
+    const scored = { sentence, matched, matchedAll };
+    if (matchedAll > 0 && betterSentence(scored, best)) best = scored;
   }
   return best;
 }
+
+/** The first percentage ("12%") in a sentence of `text` holding a word with stem `wordStem`. */
+export function percentNear(text: string, wordStem: string): number | undefined {
+  for (const sentence of sentences(text)) {
+    const tokens = Array.from(sentence.matchAll(tokenPattern));
+    if (!tokens.some((m) => stem(m[0]) === wordStem)) continue;
+    for (const m of tokens) {
+      const n = toNumber(m[0]);
+      const after = sentence.slice(m.index + m[0].length, m.index + m[0].length + 10);
+      if (n !== undefined && PERCENT_AFTER.test(after)) return n;
+    }
+  }
+  return undefined;
+}
+
+/** The stems of a text's words (a document title's, say). */
+export const stemsOf = (text: string) => new Set((text.match(tokenPattern) ?? []).map(stem));
 
 /** At most `max` characters, cut at a word when possible. */
 export function clipText(text: string, max: number): string {
@@ -249,7 +318,7 @@ export function rankedLeaves(value: unknown, asked: ReadonlySet<string>): { leaf
 
 // ---- arithmetic expressions --------------------------------------------------------------
 
-const FUNCTIONS = new Set(['sqrt', 'abs', 'round', 'min', 'max', 'pow', 'log', 'exp']);
+const FUNCTIONS = new Set(['sqrt', 'cbrt', 'abs', 'round', 'min', 'max', 'pow', 'log', 'exp']);
 const BINARY = new Set(['+', '-', '*', '/', '^', '%']);
 const MAX_NESTING = 64;
 
