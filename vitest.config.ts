@@ -46,6 +46,8 @@ export default defineConfig({
                 DATABASE_URL: inject('workersDatabaseUrl'),
                 // The fake rates API of test/workers/global-setup.ts, for test/workers/agents.test.ts.
                 AGENT_HTTP_ALLOWED_HOSTS: inject('agentRatesApiHost'),
+                // The local OTLP collector of test/workers/global-setup.ts, for test/workers/tracing.test.ts.
+                OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: inject('otlpTracesEndpoint'),
               },
             },
           })),

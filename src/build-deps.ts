@@ -1,4 +1,5 @@
 import { fetchTransport } from './agents/tools/http/fetch-transport.ts';
+import { withHostBreakers } from './agents/tools/http/host-breakers.ts';
 import type { OutboundHttp } from './agents/tools/http/outbound-http.ts';
 import { createPrincipalCache } from './auth/resolve-principal.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
@@ -10,8 +11,11 @@ import { memoryGuardBackend } from './guards/memory/memory-guards.ts';
 import type { ClientAddress } from './guards/rate-limit/client-address.ts';
 import { type BindLlm, createLlm } from './llm/create-llm.ts';
 import type { LlmClient } from './llm/llm-client.ts';
+import { countBreakerTransitions } from './observability/instruments.ts';
 import type { Logger } from './observability/logger.ts';
+import { noTelemetry, type Telemetry } from './observability/telemetry.ts';
 import { createDatabaseQueue } from './queue/database-queue.ts';
+import { withSendRetry } from './queue/enqueue.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import { createRagCache } from './rag/search/rag-cache.ts';
 import type { UsageSink } from './usage/usage-sink.ts';
@@ -23,6 +27,8 @@ export type BaseDeps = Omit<Deps, 'db' | 'llm' | 'usage'> & { bindLlm: BindLlm }
 export function buildDeps(options: {
   config: Config;
   logger: Logger;
+  /** Tracing and metrics, built by the entry point; none (nothing recorded) when absent. */
+  telemetry?: Telemetry;
   /** The model provider instead of LLM_PROVIDER's (tests); it is wrapped and accounted all the same. */
   llm?: LlmClient;
   queue?: JobQueue;
@@ -34,10 +40,12 @@ export function buildDeps(options: {
 }): BaseDeps {
   const { config } = options;
   const now = options.now ?? (() => new Date());
+  const telemetry = options.telemetry ?? noTelemetry();
   return {
     config,
     logger: options.logger,
-    bindLlm: createLlm({ config, logger: options.logger, provider: options.llm, now }),
+    telemetry,
+    bindLlm: createLlm({ config, logger: options.logger, telemetry, provider: options.llm, now }),
     tokens: createTokenVerifier({
       secret: config.JWT_SECRET,
       jwksUrl: config.JWT_JWKS_URL,
@@ -46,13 +54,22 @@ export function buildDeps(options: {
       clockSkewSeconds: config.JWT_CLOCK_SKEW_S,
       maxSubjectLength: config.JWT_MAX_SUBJECT_LENGTH,
       maxAgeSeconds: config.JWT_MAX_AGE_S,
+      jwksTimeoutMs: config.JWT_JWKS_TIMEOUT_MS,
+      jwksCooldownMs: config.JWT_JWKS_COOLDOWN_MS,
+      jwksCacheMaxAgeMs: config.JWT_JWKS_CACHE_MAX_AGE_MS,
+      logger: options.logger,
     }),
     principalCache: createPrincipalCache(),
-    queue: options.queue ?? createDatabaseQueue(),
+    queue: withSendRetry(options.queue ?? createDatabaseQueue(), { logger: options.logger }),
     ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
     guards: options.guards ?? createGuards(config, { memory: memoryGuardBackend }, 'memory'),
     clientAddress: options.clientAddress ?? (() => undefined),
-    outboundHttp: options.outboundHttp ?? fetchTransport,
+    outboundHttp: withHostBreakers(options.outboundHttp ?? fetchTransport, {
+      threshold: config.AGENT_HTTP_BREAKER_THRESHOLD,
+      cooldownMs: config.AGENT_HTTP_BREAKER_COOLDOWN_MS,
+      logger: options.logger,
+      onStateChange: countBreakerTransitions(telemetry.instruments),
+    }),
     now,
   };
 }

@@ -7,6 +7,7 @@ import type { Guards } from './guards/guards.ts';
 import type { ClientAddress } from './guards/rate-limit/client-address.ts';
 import type { AccountedLlm } from './llm/llm-client.ts';
 import type { Logger } from './observability/logger.ts';
+import type { Telemetry } from './observability/telemetry.ts';
 import type { JobQueue } from './queue/job-queue.ts';
 import type { RagCache } from './rag/search/rag-cache.ts';
 import type { UsageSink } from './usage/usage-sink.ts';
@@ -15,6 +16,8 @@ import type { UsageSink } from './usage/usage-sink.ts';
 export interface Deps {
   config: Config;
   logger: Logger;
+  /** Tracer, context store and metric instruments (src/observability/telemetry.ts). */
+  telemetry: Telemetry;
   db: Database;
   /**
    * The model client, always wrapped with timeouts, retries, the breaker and usage accounting:

@@ -6,8 +6,9 @@ import {
   jwtVerify,
 } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { unauthorized } from '../errors.ts';
+import { AppError, unauthorized } from '../errors.ts';
 import { textProblem } from '../http/text-safety.ts';
+import type { Logger } from '../observability/logger.ts';
 import { type Role, roles } from './principal.ts';
 
 interface VerifiedClaims {
@@ -15,7 +16,10 @@ interface VerifiedClaims {
   role: Role;
 }
 
-/** Verifies a bearer JWT and returns its subject and role, or throws a 401 AppError. */
+/**
+ * Verifies a bearer JWT and returns its subject and role, or throws a 401 AppError; a 503 when the
+ * JWKS endpoint cannot be read (the server's problem, not the token's).
+ */
 export interface TokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
 }
@@ -30,6 +34,17 @@ export interface TokenVerifierOptions {
   maxSubjectLength?: number;
   /** Longest accepted lifetime, `exp - iat` (or `exp - now` without `iat`), in seconds (JWT_MAX_AGE_S). */
   maxAgeSeconds?: number;
+  /** Longest wait for the JWKS endpoint, in ms (JWT_JWKS_TIMEOUT_MS; jose's `timeoutDuration`). */
+  jwksTimeoutMs?: number;
+  /**
+   * Least time between two fetches caused by a token whose key is not in the set, in ms
+   * (JWT_JWKS_COOLDOWN_MS; jose's `cooldownDuration`): unknown `kid`s cannot hammer the endpoint.
+   */
+  jwksCooldownMs?: number;
+  /** How long a fetched key set is used before it is fetched again, in ms (JWT_JWKS_CACHE_MAX_AGE_MS; `cacheMaxAge`). */
+  jwksCacheMaxAgeMs?: number;
+  /** Where a failed key-set fetch is logged (the 503 the caller sees never says why). */
+  logger?: Logger;
   /** Lets tests hand in a local key set instead of a URL. */
   jwks?: JWTVerifyGetKey;
   /** Clock for the verified-token cache (tests move it). */
@@ -48,6 +63,34 @@ function describe(error: unknown): string {
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'No key matches the token.';
   return 'The token is malformed or cannot be verified.';
 }
+
+/** Seconds a caller is asked to wait while the key set cannot be fetched. */
+const KEY_SET_RETRY_AFTER_S = 5;
+
+/** The JWKS endpoint did not give a usable key set (timeout, refused, non-200, not a key set). */
+class KeySetUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the JWKS endpoint did not give a usable key set', { cause });
+    this.name = 'KeySetUnavailable';
+  }
+}
+
+// What a key set that was fetched says about the token: refusals of the token, not failures of the set.
+const tokenRefusals = [
+  joseErrors.JWKSNoMatchingKey,
+  joseErrors.JWKSMultipleMatchingKeys,
+  joseErrors.JOSEAlgNotAllowed,
+  joseErrors.JOSENotSupported,
+];
+
+const keySetUnavailable = () =>
+  new AppError({
+    status: 503,
+    slug: 'authentication-unavailable',
+    title: 'Authentication unavailable',
+    detail: "The identity provider's signing keys cannot be fetched right now; retry shortly.",
+    headers: { 'Retry-After': String(KEY_SET_RETRY_AFTER_S) },
+  });
 
 const DEFAULT_MAX_SUBJECT_LENGTH = 255;
 const DEFAULT_MAX_AGE_S = 30 * 86_400;
@@ -89,15 +132,28 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const maxSubjectLength = options.maxSubjectLength ?? DEFAULT_MAX_SUBJECT_LENGTH;
   const maxAgeS = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_S;
   const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
-  const jwks = options.jwks ?? (options.jwksUrl ? createRemoteJWKSet(new URL(options.jwksUrl)) : undefined);
+  const jwks =
+    options.jwks ??
+    (options.jwksUrl
+      ? createRemoteJWKSet(new URL(options.jwksUrl), {
+          timeoutDuration: options.jwksTimeoutMs,
+          cooldownDuration: options.jwksCooldownMs,
+          cacheMaxAge: options.jwksCacheMaxAgeMs,
+        })
+      : undefined);
   if (!secret && !jwks) throw new Error('A token verifier needs JWT_SECRET or JWT_JWKS_URL.');
   // The accepted algorithms follow from the configured keys, so a token can never pick
   // its own verification method (no "none", no HS256 signed with a public key).
   const algorithms = [...(secret ? ['HS256'] : []), ...(jwks ? asymmetric : [])];
   const key: JWTVerifyGetKey = async (header, token) => {
     if (header.alg === 'HS256' && secret) return secret;
-    if (jwks) return jwks(header, token);
-    throw new joseErrors.JOSEAlgNotAllowed('algorithm not allowed');
+    if (!jwks) throw new joseErrors.JOSEAlgNotAllowed('algorithm not allowed');
+    try {
+      return await jwks(header, token);
+    } catch (error) {
+      if (tokenRefusals.some((refusal) => error instanceof refusal)) throw error;
+      throw new KeySetUnavailable(error);
+    }
   };
 
   // Signature checks cost ~100 µs each; a client sends the same token many times, so a
@@ -120,6 +176,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           requiredClaims: ['sub', 'exp'],
         }));
       } catch (error) {
+        if (error instanceof KeySetUnavailable) {
+          options.logger?.warn('jwks fetch failed', { err: error.cause });
+          throw keySetUnavailable();
+        }
         throw unauthorized(describe(error));
       }
       const lifetime = lifetimeProblem(payload, now() / 1000, options.clockSkewSeconds, maxAgeS);

@@ -55,6 +55,8 @@ export const configSchema = z
     DB_POOL_MAX: int(10, 1, 200),
     DB_IDLE_TIMEOUT_S: int(30, 0, 3600),
     DB_CONNECT_TIMEOUT_S: int(10, 1, 300),
+    // 0 disables it; long maintenance statements lift it for their own transaction (docs/reliability.md).
+    DB_STATEMENT_TIMEOUT_MS: int(15_000, 0, 3_600_000),
     JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     JWT_JWKS_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
     JWT_ISSUER: optionalString,
@@ -62,6 +64,9 @@ export const configSchema = z
     JWT_CLOCK_SKEW_S: int(30, 0, 600),
     JWT_MAX_SUBJECT_LENGTH: int(255, 1, 4096),
     JWT_MAX_AGE_S: int(2_592_000, 60, 31_536_000),
+    JWT_JWKS_TIMEOUT_MS: int(5000, 100, 60_000),
+    JWT_JWKS_COOLDOWN_MS: int(30_000, 0, 3_600_000),
+    JWT_JWKS_CACHE_MAX_AGE_MS: int(600_000, 1000, 86_400_000),
     LLM_PROVIDER: z.enum(['local', 'openai']).default('local'),
     OPENAI_API_KEY: optionalString,
     LLM_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -75,6 +80,7 @@ export const configSchema = z
     LLM_RETRY_MAX_DELAY_MS: int(5_000, 0, 120_000),
     LLM_BREAKER_THRESHOLD: int(5, 1, 1000),
     LLM_BREAKER_COOLDOWN_MS: int(30_000, 10, 3_600_000),
+    LLM_MAX_INFLIGHT: int(64, 1, 100_000),
     LLM_MAX_OUTPUT_TOKENS: int(16_384, 16, 1_000_000),
     PRICE_OVERRIDES: jsonSetting(priceOverrides),
     ANALYZE_MAX_ATTEMPTS: int(3, 1, 10),
@@ -121,6 +127,7 @@ export const configSchema = z
     IDEMPOTENCY_MAX_RESPONSE_BYTES: int(1_048_576, 1024, 1_572_864),
     GUARD_TIMEOUT_MS: int(2000, 10, 60_000),
     TRUST_PROXY: int(0, 0, 10),
+    MAX_INFLIGHT_PER_USER: int(32, 1, 100_000),
     AGENT_MAX_STEPS: int(8, 1, 100),
     AGENT_MAX_DEPTH: int(2, 0, 5),
     AGENT_TIMEOUT_MS: int(60_000, 100, 3_600_000),
@@ -140,6 +147,30 @@ export const configSchema = z
     }),
     AGENT_HTTP_MAX_RESPONSE_BYTES: int(32_768, 1024, 16_777_216),
     AGENT_HTTP_MAX_REDIRECTS: int(3, 0, 10),
+    AGENT_HTTP_BREAKER_THRESHOLD: int(5, 1, 1000),
+    AGENT_HTTP_BREAKER_COOLDOWN_MS: int(30_000, 10, 3_600_000),
+    // GET /metrics accepts `Bearer <METRICS_TOKEN>` besides an admin JWT (src/observability/metrics-export).
+    METRICS_TOKEN: optionalString.pipe(
+      z
+        .string()
+        .min(16, 'must be at least 16 characters')
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional(),
+    ),
+    // OTLP/HTTP export (the OpenTelemetry SDK's own variable names): traces go to
+    // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else to `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`;
+    // neither set, nothing is recorded or sent.
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    // `key=value` pairs separated by commas, values URL-encoded (an API key for the collector).
+    OTEL_EXPORTER_OTLP_HEADERS: optionalString,
+    OTEL_SERVICE_NAME: z.string().trim().min(1).default('cairn'),
+    // The share of traces started here that are recorded; a caller's sampled flag is followed.
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+    // Workers push metrics over OTLP/HTTP to this URL as is, else to `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/metrics`,
+    // at most once per OTEL_METRIC_EXPORT_INTERVAL per isolate (the OpenTelemetry SDK's own variable names).
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    OTEL_METRIC_EXPORT_INTERVAL: int(60_000, 1000, 3_600_000),
   })
   .superRefine((c, ctx) => {
     // The same rule as per-document chunking (src/rag/chunking/chunk-text.ts: maxChunkOverlap).

@@ -51,19 +51,28 @@ const connectionCodes = new Set([
 // connections, and a server shutting down or starting up.
 const unavailableStates = /^(08...|53300|57P01|57P02|57P03)$/;
 
-// Drivers without codes say it in words: a closed PGlite, node-postgres and workerd sockets.
+// A statement cancelled for running too long (statement_timeout, DB_STATEMENT_TIMEOUT_MS) or for
+// waiting too long on a lock (lock_timeout): the server is too busy now, the query may pass later.
+const timeoutStates = /^(57014|55P03)$/;
+
+// Drivers without codes say it in words: a closed PGlite, node-postgres and workerd sockets, and
+// Hyperdrive's own pool errors (sent with the catch-all SQLSTATE 58000).
 const unavailableMessages =
-  /PGlite is closed|connection terminated|terminating connection|network connection lost|socket (has been )?closed|timeout exceeded when trying to connect/i;
+  /PGlite is closed|connection terminated|terminating connection|network connection lost|socket (has been )?closed|timeout exceeded when trying to connect|Failed to acquire a connection from the pool|Server connection attempt failed/i;
+
+/** Whether the database cancelled the statement for running (or waiting on a lock) too long. */
+const isStatementTimeout = (error: unknown) => timeoutStates.test(sqlState(error) ?? '');
 
 /**
- * Whether a database error means the database cannot be reached right now (refused, reset, timed
- * out, closed, shutting down) rather than that the query itself failed: the first is a 503 the
- * client may retry, the second a bug or bad input.
+ * Whether a database error means the database cannot serve the query right now (refused, reset,
+ * connect timeout, closed, shutting down, too many connections, statement timeout) rather than
+ * that the query itself failed: the first is a 503 the client may retry, the second a bug or bad input.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (const e of errorChain(error)) {
     const code = codeOf(e);
-    if (code && (connectionCodes.has(code) || unavailableStates.test(code))) return true;
+    if (code && (connectionCodes.has(code) || unavailableStates.test(code) || timeoutStates.test(code)))
+      return true;
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && unavailableMessages.test(message.split('\nparams: ')[0]!)) return true;
   }
@@ -77,6 +86,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function describeDatabaseFailure(error: unknown): string {
   const codes = [...errorChain(error)].map(codeOf).filter((c): c is string => c !== undefined);
   const code = codes.find((c) => connectionCodes.has(c) || /^[0-9A-Z]{5}$/.test(c));
+  if (isStatementTimeout(error)) return `timed out (${code})`;
   if (isDatabaseUnavailable(error)) return code ? `unreachable (${code})` : 'unreachable';
   return code ? `query failed (${code})` : 'query failed';
 }

@@ -1,4 +1,4 @@
-export type GuardName = 'rate-limit' | 'anonymous-rate-limit' | 'idempotency';
+export type GuardName = 'rate-limit' | 'anonymous-rate-limit' | 'idempotency' | 'inflight';
 
 export interface GuardCount {
   guard: GuardName;

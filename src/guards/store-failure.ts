@@ -21,6 +21,12 @@ export async function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T>
   }
 }
 
+/** Counts a request a guard refused (`cairn.guard.rejections`, and the guard's own counters). */
+export function rejected(ctx: GuardContext, guard: GuardName, reason: string): void {
+  ctx.deps.guards.metrics.count(guard, reason);
+  ctx.deps.telemetry.instruments.guardRejections.add(1, { 'cairn.guard': guard, 'cairn.reason': reason });
+}
+
 /**
  * A guard's store failed or timed out. Its configured failure mode decides: `open` lets
  * the request through unguarded, `closed` refuses it with 503. Either way it is logged
@@ -29,9 +35,10 @@ export async function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T>
 export function storeFailed(ctx: GuardContext, guard: GuardName, error: unknown): void {
   const { config, guards } = ctx.deps;
   const mode = guard === 'idempotency' ? config.IDEMPOTENCY_FAILURE_MODE : config.RATE_LIMIT_FAILURE_MODE;
-  guards.metrics.count(guard, `store-failed-${mode}`);
   ctx.logger.error('guard store failed', { guard, failure_mode: mode, err: error });
-  if (mode === 'closed') {
+  if (mode === 'open') guards.metrics.count(guard, 'store-failed-open');
+  else {
+    rejected(ctx, guard, 'store-failed-closed');
     throw guardUnavailable(guard === 'idempotency' ? 'Idempotency checking' : 'Rate limiting');
   }
 }

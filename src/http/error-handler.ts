@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { isDatabaseUnavailable } from '../db/pg-errors.ts';
+import { describeDatabaseFailure, isDatabaseUnavailable } from '../db/pg-errors.ts';
 import { AppError, badRequest, databaseUnavailable, unsupportedMediaType } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
 import { problemResponse } from './problem.ts';
@@ -20,13 +20,15 @@ export function fromHttpException(error: HTTPException): AppError {
 
 /**
  * Maps every thrown error to problem+json; unknown errors are logged and answered without internals.
- * A database that cannot be reached is a 503 with Retry-After, not a 500: the request may succeed later.
+ * A database that cannot serve the query now (refused, connect timeout, too many connections,
+ * statement timeout, shutting down) is a 503 with Retry-After, not a 500: the request may succeed
+ * later (docs/reliability.md).
  */
 export const errorHandler: ErrorHandler<AppEnv> = (error, c: Context<AppEnv>) => {
   if (error instanceof AppError) return problemResponse(c, error);
   if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error));
   if (isDatabaseUnavailable(error)) {
-    c.get('logger')?.warn('database unavailable', { err: error });
+    c.get('logger')?.warn('database unavailable', { reason: describeDatabaseFailure(error), err: error });
     return problemResponse(c, databaseUnavailable());
   }
   c.get('logger')?.error('unhandled error', { err: error });

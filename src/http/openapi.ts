@@ -33,9 +33,13 @@ export const problemResponses = {
   413: problem('Request body too large'),
   415: problem('Unsupported Content-Type'),
   422: problem('Semantically invalid request'),
-  429: problem('Rate limit exceeded'),
+  429: problem(
+    "Rate limit exceeded, or too many of the caller's requests in progress; retry after Retry-After",
+  ),
   502: problem('The model provider failed'),
-  503: problem('A dependency is unavailable'),
+  503: problem(
+    'A dependency is unavailable (the database, the model provider at its in-flight limit or breaker open); retry after Retry-After',
+  ),
 } as const;
 
 export function registerSecurityScheme(app: OpenAPIHono<AppEnv>): void {

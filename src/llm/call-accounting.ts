@@ -17,7 +17,7 @@ export interface CallRecord {
    * A stream that ended before its final event, billed (estimated) for what it produced;
    * `error` is why it ended, none when the consumer stopped reading.
    */
-  billPartial(usage: TokenUsage, error?: unknown): void;
+  billPartial(usage: TokenUsage, error?: unknown): CallAccounting;
   /** The call never produced a reply: nothing billed, the failure recorded. */
   fail(error: unknown): void;
 }
@@ -127,9 +127,8 @@ export function createAccounting(options: {
           upstreamMs += ms;
         },
         succeed: (model, usage, estimated) => bill(model, usage, estimated, 'ok'),
-        billPartial(usage, error) {
-          bill(requestedModel, usage, true, error === undefined ? 'cancelled' : statusOf(error));
-        },
+        billPartial: (usage, error) =>
+          bill(requestedModel, usage, true, error === undefined ? 'cancelled' : statusOf(error)),
         fail(error) {
           sink.record({
             ...event,

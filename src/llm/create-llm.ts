@@ -1,5 +1,8 @@
 import type { Config } from '../config/schema.ts';
+import { countBreakerTransitions } from '../observability/instruments.ts';
 import type { Logger } from '../observability/logger.ts';
+import { modelLabels } from '../observability/model-calls.ts';
+import { noTelemetry, type Telemetry } from '../observability/telemetry.ts';
 import type { UsageSink } from '../usage/usage-sink.ts';
 import { createAccounting } from './call-accounting.ts';
 import { instrumentLlm } from './instrumented-client.ts';
@@ -7,6 +10,7 @@ import type { AccountedLlm, LlmClient } from './llm-client.ts';
 import { createLocalClient } from './local/local-client.ts';
 import { createOpenAiClient } from './openai/openai-client.ts';
 import { createPriceTable } from './pricing/price-table.ts';
+import { limitInflight } from './resilience/inflight-limit.ts';
 import { createResilience } from './resilience/resilience.ts';
 
 /** The accounted model client, for one usage sink. */
@@ -43,12 +47,20 @@ function createProvider(config: Config): LlmClient {
 export function createLlm(options: {
   config: Config;
   logger: Logger;
+  /** Spans and metrics of each call; none recorded when absent (tools, unit tests). */
+  telemetry?: Telemetry;
   provider?: LlmClient;
   now: () => Date;
 }): BindLlm {
   const { config } = options;
-  const provider = options.provider ?? createProvider(config);
+  const telemetry = options.telemetry ?? noTelemetry();
+  // Shed beyond LLM_MAX_INFLIGHT calls toward the provider (a stream holds its slot until its last event).
+  const provider = limitInflight(options.provider ?? createProvider(config), {
+    max: config.LLM_MAX_INFLIGHT,
+  });
   const resilience = createResilience({
+    logger: options.logger,
+    onStateChange: countBreakerTransitions(telemetry.instruments),
     maxRetries: config.LLM_MAX_RETRIES,
     baseDelayMs: config.LLM_RETRY_BASE_DELAY_MS,
     maxDelayMs: config.LLM_RETRY_MAX_DELAY_MS,
@@ -61,6 +73,7 @@ export function createLlm(options: {
     logger: options.logger,
     now: options.now,
   });
+  const modelLabel = modelLabels();
   return (sink) =>
     instrumentLlm(provider, {
       resilience,
@@ -68,5 +81,7 @@ export function createLlm(options: {
       sink,
       timeoutMs: config.LLM_TIMEOUT_MS,
       firstTokenTimeoutMs: config.LLM_FIRST_TOKEN_TIMEOUT_MS,
+      telemetry,
+      modelLabel,
     });
 }

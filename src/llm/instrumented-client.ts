@@ -1,6 +1,8 @@
+import { type ModelCallResult, startModelCall } from '../observability/model-calls.ts';
+import type { Telemetry } from '../observability/telemetry.ts';
 import type { UsageSink } from '../usage/usage-sink.ts';
 import type { Accounting, CallRecord } from './call-accounting.ts';
-import type { AccountedLlm, LlmClient, ToolCall } from './llm-client.ts';
+import type { AccountedLlm, CallAccounting, ChatRequest, LlmClient, ToolCall } from './llm-client.ts';
 import { LlmError } from './llm-error.ts';
 import type { Resilience } from './resilience/resilience.ts';
 import { streamDeadline } from './stream-deadline.ts';
@@ -14,15 +16,51 @@ interface InstrumentOptions {
   timeoutMs: number;
   /** Per attempt: until a stream's first event. */
   firstTokenTimeoutMs: number;
+  telemetry: Telemetry;
+  /** Bounds the model names metrics carry (src/observability/model-calls.ts). */
+  modelLabel: (model: string) => string;
 }
+
+const outcomeOf = (error: unknown) => (error instanceof LlmError ? error.kind : 'error');
+
+const resultOf = (
+  accounting: CallAccounting,
+  reply?: { finishReason?: string; id?: string },
+): ModelCallResult => ({
+  model: accounting.model,
+  inputTokens: accounting.usage.inputTokens,
+  outputTokens: accounting.usage.outputTokens,
+  costUsd: accounting.costUsd,
+  attempts: accounting.attempts,
+  estimated: accounting.tokensEstimated,
+  finishReason: reply?.finishReason,
+  responseId: reply?.id,
+});
+
+// The request parameters the GenAI conventions name, when the caller set them.
+const chatAttributes = (request: ChatRequest) => ({
+  ...(request.maxTokens !== undefined ? { 'gen_ai.request.max_tokens': request.maxTokens } : {}),
+  ...(request.temperature !== undefined ? { 'gen_ai.request.temperature': request.temperature } : {}),
+  ...(request.topP !== undefined ? { 'gen_ai.request.top_p': request.topP } : {}),
+  ...(request.seed !== undefined ? { 'gen_ai.request.seed': request.seed } : {}),
+});
 
 /**
  * Wraps a provider so that every call, whoever makes it, gets the resilience policies, one log
- * line per attempt, token counts (the provider's, or counted), a cost from the price table and a
- * usage event. The accounting travels back on the response so callers never recompute it.
+ * line per attempt, token counts (the provider's, or counted), a cost from the price table, a
+ * usage event, and a span and metrics (GenAI semantic conventions). The accounting travels back
+ * on the response so callers never recompute it.
  */
 export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): AccountedLlm {
-  const { resilience, accounting, sink } = options;
+  const { resilience, accounting, sink, telemetry } = options;
+  const observe = (operation: 'chat' | 'embeddings', model: string, attributes = {}) =>
+    startModelCall(telemetry, {
+      operation,
+      provider: inner.provider,
+      model,
+      label: options.modelLabel,
+      attributes,
+    });
 
   /** Attempts through the timeout, retries and the provider's breaker; a final failure is recorded. */
   async function resilient<T>(
@@ -52,25 +90,46 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Acc
 
     async chat(request) {
       const model = request.model ?? inner.chatModel;
-      const call = accounting.begin(sink, { meta: request.meta, operation: 'chat', model });
-      const limits = { timeoutMs: options.timeoutMs, signal: request.signal };
-      const response = await resilient(call, model, limits, (signal) => inner.chat({ ...request, signal }));
-      const usage = response.usage ?? (await countChatUsage(request, response.content, response.toolCalls));
-      return { ...response, accounting: call.succeed(response.model, usage, response.usage === null) };
+      const observed = observe('chat', model, chatAttributes(request));
+      return observed.run(async () => {
+        const call = accounting.begin(sink, { meta: request.meta, operation: 'chat', model });
+        const limits = { timeoutMs: options.timeoutMs, signal: request.signal };
+        try {
+          const response = await resilient(call, model, limits, (signal) =>
+            inner.chat({ ...request, signal }),
+          );
+          const usage =
+            response.usage ?? (await countChatUsage(request, response.content, response.toolCalls));
+          const accounted = call.succeed(response.model, usage, response.usage === null);
+          observed.end('ok', resultOf(accounted, response));
+          return { ...response, accounting: accounted };
+        } catch (error) {
+          observed.end(outcomeOf(error), undefined, error);
+          throw error;
+        }
+      });
     },
 
     async *chatStream(request) {
       const model = request.model ?? inner.chatModel;
+      const observed = observe('chat', model, { ...chatAttributes(request), 'gen_ai.request.stream': true });
       const call = accounting.begin(sink, { meta: request.meta, operation: 'chat_stream', model });
       const deadline = streamDeadline(options.timeoutMs, request.signal);
       // Opening is retried: a stream that fails before its first event can be tried again.
       const limits = { timeoutMs: options.firstTokenTimeoutMs, signal: request.signal };
-      const { iterator, first } = await resilient(call, model, limits, (signal) =>
-        deadline.open(signal, async (providerSignal) => {
-          const opened = inner.chatStream({ ...request, signal: providerSignal })[Symbol.asyncIterator]();
-          return { iterator: opened, first: await opened.next() };
-        }),
-      );
+      const { iterator, first } = await observed
+        .run(() =>
+          resilient(call, model, limits, (signal) =>
+            deadline.open(signal, async (providerSignal) => {
+              const opened = inner.chatStream({ ...request, signal: providerSignal })[Symbol.asyncIterator]();
+              return { iterator: opened, first: await opened.next() };
+            }),
+          ),
+        )
+        .catch((error: unknown) => {
+          observed.end(outcomeOf(error), undefined, error);
+          throw error;
+        });
 
       let content = '';
       const toolCalls: Pick<ToolCall, 'name' | 'arguments'>[] = [];
@@ -83,7 +142,9 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Acc
           if (event.type === 'done') {
             const usage = event.usage ?? (await produced());
             billed = true;
-            yield { ...event, accounting: call.succeed(event.model, usage, event.usage === null) };
+            const accounted = call.succeed(event.model, usage, event.usage === null);
+            observed.end('ok', resultOf(accounted, event));
+            yield { ...event, accounting: accounted };
             return;
           }
           if (event.type === 'delta') content += event.content;
@@ -104,7 +165,7 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Acc
         // A stream cut short is still billed for what it produced.
         if (!billed) {
           billed = true;
-          call.billPartial(await produced(), cause);
+          observed.end(outcomeOf(cause), resultOf(call.billPartial(await produced(), cause)), cause);
         }
         throw cause;
       } finally {
@@ -113,19 +174,31 @@ export function instrumentLlm(inner: LlmClient, options: InstrumentOptions): Acc
           // The consumer stopped reading: stop the provider and bill what was streamed.
           deadline.stop();
           await iterator.return?.();
-          call.billPartial(await produced());
+          observed.end('cancelled', resultOf(call.billPartial(await produced())));
         }
       }
     },
 
     async embed(request) {
       const model = request.model ?? inner.embeddingModel;
-      const call = accounting.begin(sink, { meta: request.meta, operation: 'embed', model });
-      const limits = { timeoutMs: options.timeoutMs, signal: request.signal };
-      const response = await resilient(call, model, limits, (signal) => inner.embed({ ...request, signal }));
-      const inputTokens = response.usage?.inputTokens ?? (await countTextsTokens(request.texts));
-      const usage = { inputTokens, outputTokens: 0 };
-      return { ...response, accounting: call.succeed(response.model, usage, response.usage === null) };
+      const observed = observe('embeddings', model, { 'cairn.embedding.inputs': request.texts.length });
+      return observed.run(async () => {
+        const call = accounting.begin(sink, { meta: request.meta, operation: 'embed', model });
+        const limits = { timeoutMs: options.timeoutMs, signal: request.signal };
+        try {
+          const response = await resilient(call, model, limits, (signal) =>
+            inner.embed({ ...request, signal }),
+          );
+          const inputTokens = response.usage?.inputTokens ?? (await countTextsTokens(request.texts));
+          const usage = { inputTokens, outputTokens: 0 };
+          const accounted = call.succeed(response.model, usage, response.usage === null);
+          observed.end('ok', resultOf(accounted));
+          return { ...response, accounting: accounted };
+        } catch (error) {
+          observed.end(outcomeOf(error), undefined, error);
+          throw error;
+        }
+      });
     },
   };
 }

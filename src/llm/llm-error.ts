@@ -12,6 +12,7 @@ export type LlmErrorKind =
   | 'rejected'
   | 'auth'
   | 'circuit_open'
+  | 'overloaded'
   | 'invalid_response'
   | 'aborted';
 
@@ -25,6 +26,8 @@ const http: Record<LlmErrorKind, { status: number; slug: string; title: string }
   // Credentials are cairn's configuration, not the caller's: a gateway failure.
   auth: { status: 502, slug: 'upstream-auth', title: 'Model provider refused cairn credentials' },
   circuit_open: { status: 503, slug: 'circuit-open', title: 'Model provider temporarily disabled' },
+  // cairn's own load shedding (LLM_MAX_INFLIGHT): the provider was never asked.
+  overloaded: { status: 503, slug: 'model-overloaded', title: 'Too many model calls in flight' },
   invalid_response: {
     status: 502,
     slug: 'upstream-invalid',

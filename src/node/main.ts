@@ -1,11 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { serve } from '@hono/node-server';
-import { createApp } from '../app.ts';
+import { APP_VERSION, createApp } from '../app.ts';
 import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { checkDatabaseAtStartup } from '../db/startup-check.ts';
 import { answerClientErrors } from '../http/client-error.ts';
 import { jobHandlers } from '../job-handlers.ts';
+import { countJobs, observeQueueDepth } from '../observability/instruments.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createPrometheusMeter } from '../observability/metrics-export/prometheus-export.ts';
+import { asyncContextStore, createTelemetry } from '../observability/telemetry.ts';
+import { correlationFields } from '../observability/tracing.ts';
 import { createDatabaseQueue } from '../queue/database-queue.ts';
 import { createJobConsumer, type JobConsumer } from '../queue/job-consumer.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
@@ -23,12 +28,34 @@ const { config, generatedSecret } = await loadNodeConfig(process.env).catch((err
   console.error(error.message);
   process.exit(1);
 });
-const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => process.stdout.write(`${line}\n`) });
+// The request or job running now, for spans and for every log line's trace, request and user ids.
+const context = asyncContextStore(new AsyncLocalStorage());
+const logger = createLogger({
+  level: config.LOG_LEVEL,
+  write: (line) => process.stdout.write(`${line}\n`),
+  context: () => correlationFields(context),
+});
+// GET /metrics serves this meter's instruments in the Prometheus text format (a pull reader, no own server).
+const prometheusMeter = createPrometheusMeter({
+  serviceName: config.OTEL_SERVICE_NAME,
+  serviceVersion: APP_VERSION,
+  logger,
+});
+// Spans go out over OTLP in the background when OTEL_EXPORTER_OTLP(_TRACES)_ENDPOINT is set.
+const telemetry = createTelemetry({
+  settings: config,
+  serviceVersion: APP_VERSION,
+  context,
+  logger,
+  meter: prometheusMeter,
+  export: 'batch',
+});
 const database = await openDatabase(config);
 // The embedded database migrates itself; a shared PostgreSQL is migrated by `npm run db:migrate`.
 if (database.kind === 'pglite') await database.migrate();
 // Logs why the database cannot be used (the server serves either way: /ready and data routes answer 503).
 void checkDatabaseAtStartup(database.db, logger, { kind: database.kind });
+observeQueueDepth(telemetry.meter, () => countJobs(database.db));
 const usage = createBatchedUsageWriter({
   db: database.db,
   logger,
@@ -41,6 +68,7 @@ const deps = completeDeps(
   buildDeps({
     config,
     logger,
+    telemetry,
     queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }),
     guards: nodeGuards(config, database.db, logger),
     clientAddress: nodeClientAddress,
@@ -85,6 +113,7 @@ const shutdown = (signal: string) => {
       .stop()
       .then(() => offload.close())
       .then(() => usage.close())
+      .then(() => telemetry.shutdown())
       .then(() => database.close())
       .finally(() => process.exit(0)),
   );

@@ -22,24 +22,51 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-/** postgres.js with a bounded pool; `url` defaults to DATABASE_URL. */
+/**
+ * postgres.js with a bounded pool; `url` defaults to DATABASE_URL. Every connection starts with
+ * `statement_timeout` = DB_STATEMENT_TIMEOUT_MS (a startup parameter, so no extra round trip):
+ * a statement running longer is cancelled by the server (SQLSTATE 57014), which the API answers
+ * with 503 and Retry-After. Migrations run on a connection of their own without that limit.
+ */
 export function openPostgres(config: Config, url = config.DATABASE_URL!): DatabaseHandle {
   const client = postgres(url, {
     max: config.DB_POOL_MAX,
     idle_timeout: config.DB_IDLE_TIMEOUT_S,
     connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+    // postgres.js leaves out a 0, so DB_STATEMENT_TIMEOUT_MS=0 keeps the server's (or role's) setting.
+    connection: { statement_timeout: config.DB_STATEMENT_TIMEOUT_MS },
+    // postgres.js waits up to 20 s between reconnections after repeated failures, holding queries
+    // meanwhile; capped at 1 s so an outage answers 503 quickly and recovery is seen at once.
+    backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
     onnotice: () => {},
   });
   const db = drizzlePostgres(client, { schema });
   return {
     kind: 'postgres',
     db,
-    migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    async migrate() {
+      // An index build over a large table may take minutes: no statement timeout here.
+      const migrator = postgres(url, {
+        max: 1,
+        connect_timeout: config.DB_CONNECT_TIMEOUT_S,
+        onnotice: () => {},
+      });
+      try {
+        // One connection, so the session setting holds for every migration (and beats a role's own).
+        await migrator`set statement_timeout = 0`;
+        await migratePostgres(drizzlePostgres(migrator, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await migrator.end({ timeout: 5 });
+      }
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
 
-/** Embedded PostgreSQL (PGlite + pgvector); `dataDir` undefined keeps it in memory. */
+/**
+ * Embedded PostgreSQL (PGlite + pgvector); `dataDir` undefined keeps it in memory. PGlite runs
+ * one statement at a time and does not enforce `statement_timeout` (docs/reliability.md).
+ */
 export async function openPglite(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create({ dataDir, extensions: { vector } });

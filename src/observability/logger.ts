@@ -65,15 +65,23 @@ export function createLogger(options: {
   write: (line: string) => void;
   now?: () => Date;
   bindings?: LogFields;
+  /**
+   * Fields of the work running now, read for each line (trace and span ids, request, user, job:
+   * src/observability/tracing.ts, correlationFields); bound and given fields win over them.
+   */
+  context?: () => LogFields;
 }): Logger {
   const threshold = rank[options.level];
   const now = options.now ?? (() => new Date());
   const bindings = options.bindings ?? {};
   const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (rank[level] < threshold) return;
-    options.write(
-      JSON.stringify({ ts: now().toISOString(), level, msg, ...redact({ ...bindings, ...fields }) }),
-    );
+    const own: LogFields = { ...bindings, ...fields };
+    // The context fills what the logger left unset (an undefined field does not hide it).
+    if (options.context) {
+      for (const [key, value] of Object.entries(options.context())) own[key] ??= value;
+    }
+    options.write(JSON.stringify({ ts: now().toISOString(), level, msg, ...redact(own) }));
   };
   return {
     debug: (msg, fields) => emit('debug', msg, fields),

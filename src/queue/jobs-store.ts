@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.ts';
 import { rowsOf } from '../db/rows.ts';
-import { jobs } from '../db/schema.ts';
+import { type JobStatus, jobs } from '../db/schema.ts';
 
 export interface NewJob {
   kind: string;
@@ -10,6 +10,9 @@ export interface NewJob {
   key?: string;
   delayMs?: number;
   maxAttempts: number;
+  /** The W3C traceparent of the work that stored the job, and its API request's id (src/queue/enqueue.ts). */
+  traceparent?: string | undefined;
+  requestId?: string | undefined;
 }
 
 export interface ClaimedJob {
@@ -18,6 +21,8 @@ export interface ClaimedJob {
   payload: Record<string, unknown>;
   attempts: number;
   maxAttempts: number;
+  traceparent: string | null;
+  requestId: string | null;
 }
 
 type Executor = Pick<Database, 'insert' | 'execute'>;
@@ -33,6 +38,8 @@ export async function insertJobs(db: Executor, specs: NewJob[]): Promise<{ id: s
         payload: s.payload,
         key: s.key ?? null,
         maxAttempts: s.maxAttempts,
+        traceparent: s.traceparent ?? null,
+        requestId: s.requestId ?? null,
         runAt: sql`now() + ${`${s.delayMs ?? 0} milliseconds`}::interval`,
       })),
     )
@@ -44,7 +51,7 @@ export async function insertJobs(db: Executor, specs: NewJob[]): Promise<{ id: s
   return rows.map((r) => ({ id: r.id, delayMs: Number(r.delayMs) }));
 }
 
-const claimedColumns = sql`id, kind, payload, attempts, max_attempts as "maxAttempts"`;
+const claimedColumns = sql`id, kind, payload, attempts, max_attempts as "maxAttempts", traceparent, request_id as "requestId"`;
 
 /**
  * Takes up to `limit` due jobs for this worker (FOR UPDATE SKIP LOCKED, so concurrent
@@ -70,7 +77,11 @@ export async function claimDueJobs(
   );
 }
 
-/** Takes one job by id (a queue message named it); null when it is finished, dead or unknown. */
+/**
+ * Takes one job by id (a queue message named it) when it is due: queued with its run_at passed,
+ * or running on a lease that expired (its consumer died). Null otherwise: a duplicate message
+ * for a job that is running, finished or dead, or one that came early (see `jobState`).
+ */
 export async function claimJob(
   db: Database,
   id: string,
@@ -80,10 +91,25 @@ export async function claimJob(
     await db.execute(sql`
       update jobs set status = 'running', attempts = attempts + 1, locked_by = ${options.workerId},
         locked_until = now() + ${`${options.leaseSeconds} seconds`}::interval, updated_at = now()
-      where id = ${id} and status in ('queued', 'running')
+      where id = ${id}
+        and ((status = 'queued' and run_at <= now())
+          or (status = 'running' and locked_until < now() and attempts < max_attempts))
       returning ${claimedColumns}`),
   );
   return row ?? null;
+}
+
+/** Where a job stands, for a message that could not claim it; null when no such job exists. */
+export async function jobState(
+  db: Database,
+  id: string,
+): Promise<{ status: JobStatus; dueInMs: number } | null> {
+  const [row] = rowsOf<{ status: JobStatus; dueInMs: number }>(
+    await db.execute(sql`
+      select status, greatest(0, (extract(epoch from (run_at - now())) * 1000)::int) as "dueInMs"
+      from jobs where id = ${id}`),
+  );
+  return row ? { status: row.status, dueInMs: Number(row.dueInMs) } : null;
 }
 
 /** Extends the lease of a job this worker is still running. */
@@ -183,14 +209,66 @@ export async function buryAbandonedJobs(db: Database) {
     .returning({ id: jobs.id, kind: jobs.kind, payload: jobs.payload, lastError: jobs.lastError });
 }
 
-/** The embedded database has one process: whatever it was running when it stopped can run again now. */
+/**
+ * The embedded database has one process: whatever it was running when it stopped can run again
+ * now, except a job that was on its last attempt (it may be what stopped the process): its lease
+ * is ended instead, so the next maintenance pass buries it and calls its onDead, as for a worker
+ * lost on PostgreSQL. Returns the number of jobs queued again.
+ */
 export async function releaseRunningJobs(db: Database): Promise<number> {
+  await db
+    .update(jobs)
+    .set({ lockedUntil: sql`now() - interval '1 millisecond'`, updatedAt: sql`now()` })
+    .where(and(eq(jobs.status, 'running'), sql`${jobs.attempts} >= ${jobs.maxAttempts}`));
   const rows = await db
     .update(jobs)
     .set({ status: 'queued', lockedBy: null, lockedUntil: null, runAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(jobs.status, 'running'))
+    .where(and(eq(jobs.status, 'running'), sql`${jobs.attempts} < ${jobs.maxAttempts}`))
     .returning({ id: jobs.id });
   return rows.length;
+}
+
+/**
+ * Jobs a queue should have delivered by now, for a transport that can lose them (Cloudflare
+ * Queues: the send after the commit can fail, an invocation can die mid-job): queued and due
+ * for more than `graceMs`, or running on a lease that expired more than `graceMs` ago with
+ * attempts left. Each is stamped (updated_at), so it is returned at most once per `graceMs`
+ * however many passes overlap; a duplicate delivery is harmless (claimJob takes a job once).
+ */
+export async function staleQueuedJobs(
+  db: Database,
+  options: { graceMs: number; limit: number },
+): Promise<{ id: string }[]> {
+  const grace = sql`${`${options.graceMs} milliseconds`}::interval`;
+  return rowsOf<{ id: string }>(
+    await db.execute(sql`
+      update jobs set updated_at = now()
+      where id in (
+        select id from jobs
+        where ((status = 'queued' and run_at < now() - ${grace})
+            or (status = 'running' and locked_until < now() - ${grace} and attempts < max_attempts))
+          and updated_at < now() - ${grace}
+        order by run_at
+        limit ${options.limit}
+        for update skip locked)
+      returning id`),
+  );
+}
+
+/**
+ * Stores a job straight into the dead-letter store: a queue message that named no job that can
+ * run (its body did not parse, or its job does not exist), kept with the reason so an admin
+ * sees it rather than a log line alone.
+ */
+export async function insertDeadJob(
+  db: Database,
+  dead: { kind: string; payload: Record<string, unknown>; error: string },
+): Promise<string> {
+  const [row] = await db
+    .insert(jobs)
+    .values({ kind: dead.kind, payload: dead.payload, status: 'dead', maxAttempts: 1, lastError: dead.error })
+    .returning({ id: jobs.id });
+  return row!.id;
 }
 
 /** Removes finished jobs older than the retention window; dead ones stay until re-driven. */

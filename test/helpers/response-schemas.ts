@@ -121,7 +121,12 @@ async function checkDeclared(label: string, route: DeclaredRoute, response: Resp
     }
     return;
   }
-  const entry = content[mediaType];
+  // A declared media type may carry parameters (`text/plain; version=0.0.4`); the response's are ignored.
+  const entry =
+    content[mediaType] ??
+    Object.entries(content).find(
+      ([declared]) => declared.split(';')[0]?.trim().toLowerCase() === mediaType,
+    )?.[1];
   if (!entry) {
     throw new ResponseSchemaError(
       `${label}: ${route.name} declares ${status} as ${declaredTypes.join(' or ')}, but the response is ${

@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Meter } from '@opentelemetry/api';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { createApp } from '../../src/app.ts';
+import { APP_VERSION, createApp } from '../../src/app.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
 import { buildDeps, completeDeps } from '../../src/build-deps.ts';
@@ -12,6 +14,8 @@ import { PROBLEM_CONTENT_TYPE, type Problem, problemSchema } from '../../src/htt
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
 import { createPinnedHttp } from '../../src/node/pinned-http.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { asyncContextStore, createTelemetry } from '../../src/observability/telemetry.ts';
+import { correlationFields } from '../../src/observability/tracing.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 import { type DatabaseKind, openTestDatabase } from './databases.ts';
 import { type FakeOpenAiOptions, type FakeOpenAiServer, startFakeOpenAi } from './fake-openai-server.ts';
@@ -51,6 +55,11 @@ export interface TestAppOptions {
   /** Replaces other deps outright (guards, clock, client address). */
   override?: Partial<Omit<Deps, 'llm'>>;
   /**
+   * Where the app's metric instruments record (a MeterProvider's meter); a no-op meter when absent.
+   * Spans are exported when `env` sets OTEL_EXPORTER_OTLP_ENDPOINT (deps.telemetry.flush() sends them).
+   */
+  meter?: Meter;
+  /**
    * Path prefixes of routes the test mounts itself outside the OpenAPI registry, or with contracts
    * left incomplete on purpose: the only responses not checked against a schema.
    */
@@ -66,7 +75,21 @@ export function createTestApp(database: Pick<DatabaseHandle, 'db'>, options: Tes
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: config.LOG_LEVEL, write: (line) => logs.push(JSON.parse(line)) });
+  // As in src/node/main.ts: the running request or job in an AsyncLocalStorage, for spans and log lines.
+  const context = asyncContextStore(new AsyncLocalStorage());
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    write: (line) => logs.push(JSON.parse(line)),
+    context: () => correlationFields(context),
+  });
+  const telemetry = createTelemetry({
+    settings: config,
+    serviceVersion: APP_VERSION,
+    context,
+    logger,
+    meter: options.meter,
+    export: 'batch',
+  });
   // The production writer: tests call deps.usage.flush() before reading usage back.
   const usage = createBatchedUsageWriter({
     db: database.db,
@@ -87,6 +110,7 @@ export function createTestApp(database: Pick<DatabaseHandle, 'db'>, options: Tes
       buildDeps({
         config,
         logger,
+        telemetry,
         guards: testGuards(),
         llm: options.llm,
         outboundHttp: createPinnedHttp(),

@@ -9,6 +9,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { TestProject } from 'vitest/node';
 import { MIGRATIONS_FOLDER } from '../../src/node/open-database.ts';
+import { startOtlpCollector } from '../helpers/otlp-collector.ts';
 
 const postgresCli = (...args: string[]) =>
   execFileSync(
@@ -24,6 +25,8 @@ declare module 'vitest' {
     workersDatabaseUrl: string;
     /** host:port of the fake rates API (on 127.0.0.1) the agents' http_request tool may call. */
     agentRatesApiHost: string;
+    /** The Worker's OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: a local collector (test/helpers/otlp-collector.ts). */
+    otlpTracesEndpoint: string;
   }
 }
 
@@ -110,11 +113,15 @@ async function startRatesApi() {
 export default async function setup(project: TestProject) {
   const ratesApi = await startRatesApi();
   project.provide('agentRatesApiHost', ratesApi.host);
+  // The Worker exports its spans here; test/workers/tracing.test.ts reads them back (GET /spans).
+  const collector = await startOtlpCollector();
+  project.provide('otlpTracesEndpoint', `${collector.url}/v1/traces`);
   if (process.env.TEST_DATABASE_URL) {
     const url = postgresCli('create').trim();
     project.provide('workersDatabaseUrl', url);
     return async () => {
       await ratesApi.close();
+      await collector.close();
       postgresCli('drop', new URL(url).pathname.slice(1));
     };
   }
@@ -133,6 +140,7 @@ export default async function setup(project: TestProject) {
   project.provide('workersDatabaseUrl', `postgres://postgres@${server.getServerConn()}/postgres`);
   return async () => {
     await ratesApi.close();
+    await collector.close();
     await server.stop();
     await pglite.close();
   };

@@ -1,8 +1,10 @@
+import { type Context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Role } from '../../auth/principal.ts';
 import type { AgentStopReason } from '../../db/tables/agents.ts';
 import type { Deps } from '../../deps.ts';
 import { AppError, conflict, notFound, validationFailed } from '../../errors.ts';
 import type { CallMeta, ChatMessage, ToolCall } from '../../llm/llm-client.ts';
+import { failSpan, traced } from '../../observability/tracing.ts';
 import { type AgentLimits, limitsFromConfig, lowerLimits } from '../agent-limits.ts';
 import { limitsAboveCeiling } from '../agents.schemas.ts';
 import { type AgentProfile, builtInAssistant } from '../profiles/agent-profile.ts';
@@ -68,6 +70,81 @@ interface LoopState extends Omit<PausedState, 'calls' | 'approvalTools'> {
   deadline: AbortController;
   /** The parent's remaining budget and deadline, for a sub-agent. */
   inherited?: { costUsd: number };
+  /** The run's span (`invoke_agent`), and the current step's, which its model and tool calls join. */
+  runSpan: SpanScope;
+  stepSpan?: SpanScope | undefined;
+}
+
+interface SpanScope {
+  span: Span;
+  context: Context;
+}
+
+/** A span, child of `parent` (the active context when absent), with the context that activates it. */
+function childSpan(
+  deps: Deps,
+  name: string,
+  attributes: Record<string, string | number | boolean>,
+  parent: Context = deps.telemetry.context.active(),
+  kind = SpanKind.INTERNAL,
+): SpanScope {
+  const span = deps.telemetry.tracer.startSpan(name, { kind, attributes }, parent);
+  return { span, context: trace.setSpan(parent, span) };
+}
+
+/**
+ * The run's span, following the GenAI conventions for agents. The loop is a generator resumed by
+ * whoever reads it (the handler, a parent run's delegate tool), so its work is put in the run's or
+ * the step's context explicitly (`within`) rather than inherited.
+ */
+const runSpanOf = (deps: Deps, run: AgentRun, resumed: boolean): SpanScope =>
+  childSpan(deps, `invoke_agent ${run.profile}`, {
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.agent.name': run.profile,
+    'gen_ai.agent.id': run.id,
+    'gen_ai.request.model': run.model,
+    'cairn.agent.depth': run.depth,
+    ...(resumed ? { 'cairn.agent.resumed': true } : {}),
+  });
+
+/** Runs `work` in the current step's span (the run's between steps). */
+const within = <T>(deps: Deps, state: LoopState, work: () => T): T =>
+  deps.telemetry.context.with((state.stepSpan ?? state.runSpan).context, work);
+
+function endStep(state: LoopState): void {
+  state.stepSpan?.span.end();
+  state.stepSpan = undefined;
+}
+
+/** Ends the run's span (at most once) with how the run stopped. */
+function endRun(state: LoopState, stopReason: string | undefined, error?: unknown): void {
+  endStep(state);
+  const { span } = state.runSpan;
+  if (!span.isRecording()) return;
+  if (stopReason) span.setAttribute('cairn.stop_reason', stopReason);
+  span.setAttributes({
+    'cairn.agent.steps': state.steps.length,
+    'cairn.agent.tool_calls': state.toolCalls,
+    'cairn.cost_usd': state.usage.costUsd,
+  });
+  if (error !== undefined) failSpan(span, error);
+  span.end();
+}
+
+/** Ends the run's span if the run's reader stopped early or it threw. */
+async function* spanned(
+  state: LoopState,
+  events: AsyncGenerator<AgentEvent, AgentRun>,
+): AsyncGenerator<AgentEvent, AgentRun> {
+  let error: unknown;
+  try {
+    return yield* events;
+  } catch (thrown) {
+    error = thrown;
+    throw thrown;
+  } finally {
+    endRun(state, undefined, error);
+  }
 }
 
 const emptyUsage = (): RunUsage => ({ modelCalls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 });
@@ -101,7 +178,7 @@ export function offeredTools(names: readonly string[], role: Role): AgentTool[] 
 }
 
 async function loadProfile(deps: Deps, name: string): Promise<AgentProfile> {
-  const profile = await getProfile(deps, name);
+  const profile = await traced(deps, 'agents.profile.get', () => getProfile(deps, name));
   if (!profile) {
     throw validationFailed(
       `There is no agent named "${name}".`,
@@ -129,26 +206,30 @@ export async function* startRun(deps: Deps, input: StartRunInput): AsyncGenerato
   );
   if (above.length > 0) throw validationFailed("A limit is above the agent's own.", above, 422);
   const limits = lowerLimits(profileLimits, input.limits);
-  const run = await insertRun(deps, {
-    id: crypto.randomUUID(),
-    ownerId: input.ownerId,
-    parentRunId: null,
-    depth: 0,
-    profile: profile.name,
-    model: profile.model ?? deps.llm.chatModel,
-    input: input.input,
-    limits,
-    tools: offeredTools(profile.tools, input.role).map((tool) => tool.name),
-    at: deps.now(),
-  });
+  const run = await traced(deps, 'agents.run.insert', () =>
+    insertRun(deps, {
+      id: crypto.randomUUID(),
+      ownerId: input.ownerId,
+      parentRunId: null,
+      depth: 0,
+      profile: profile.name,
+      model: profile.model ?? deps.llm.chatModel,
+      input: input.input,
+      limits,
+      tools: offeredTools(profile.tools, input.role).map((tool) => tool.name),
+      at: deps.now(),
+    }),
+  );
+  const state = freshState(deps, run, profile, input.role, input.meta);
   yield { type: 'run', run };
-  return yield* drive(deps, freshState(run, profile, input.role, input.meta));
+  return yield* spanned(state, drive(deps, state));
 }
 
-function freshState(run: AgentRun, profile: AgentProfile, role: Role, meta: CallMeta): LoopState {
+function freshState(deps: Deps, run: AgentRun, profile: AgentProfile, role: Role, meta: CallMeta): LoopState {
   const base = { run, activeMsBefore: 0 };
   return {
     ...base,
+    runSpan: runSpanOf(deps, run, false),
     profile,
     role,
     meta,
@@ -172,15 +253,19 @@ function freshState(run: AgentRun, profile: AgentProfile, role: Role, meta: Call
 
 /** Continues a paused run with its owner's decision on the calls it stopped for. */
 export async function* resumeRun(deps: Deps, input: ResumeRunInput): AsyncGenerator<AgentEvent, AgentRun> {
-  const claimed = await claimPausedRun(deps, { runId: input.runId, ownerId: input.ownerId, at: deps.now() });
+  const claimed = await traced(deps, 'agents.run.claim_paused', () =>
+    claimPausedRun(deps, { runId: input.runId, ownerId: input.ownerId, at: deps.now() }),
+  );
   if (!claimed) {
-    const run = await getRun(deps, { runId: input.runId, ownerId: input.ownerId });
+    const run = await traced(deps, 'agents.run.get', () =>
+      getRun(deps, { runId: input.runId, ownerId: input.ownerId }),
+    );
     if (!run) throw notFound('There is no such run.');
     throw conflict(`The run is ${run.status}, not awaiting approval.`);
   }
   const { run, state: paused } = claimed;
   // The run keeps the approval rules it started with, even if its profile changed or went away.
-  const stored = await getProfile(deps, run.profile);
+  const stored = await traced(deps, 'agents.profile.get', () => getProfile(deps, run.profile));
   const profile: AgentProfile = {
     ...(stored ?? builtInAssistant),
     name: run.profile,
@@ -190,6 +275,7 @@ export async function* resumeRun(deps: Deps, input: ResumeRunInput): AsyncGenera
   const state: LoopState = {
     ...paused,
     ...base,
+    runSpan: runSpanOf(deps, run, true),
     profile,
     role: input.role,
     meta: input.meta,
@@ -197,12 +283,21 @@ export async function* resumeRun(deps: Deps, input: ResumeRunInput): AsyncGenera
     deadline: startDeadline(base),
   };
   yield { type: 'run', run };
-  const pending = paused.calls;
+  return yield* spanned(state, settleApproval(deps, state, input.decision, paused.calls));
+}
+
+/** Runs (or rejects) the calls a paused run stopped for, then drives the run on. */
+async function* settleApproval(
+  deps: Deps,
+  state: LoopState,
+  decision: ResumeRunInput['decision'],
+  pending: PausedState['calls'],
+): AsyncGenerator<AgentEvent, AgentRun> {
   const policy = callPolicy(state);
   const outcomes: CallOutcome[] = [];
   for (const call of pending) {
     if (call.settled !== undefined) continue;
-    if (input.decision === 'reject') {
+    if (decision === 'reject') {
       outcomes.push(
         blockedOutcome(
           call,
@@ -232,7 +327,7 @@ export async function* resumeRun(deps: Deps, input: ResumeRunInput): AsyncGenera
   );
   const summary = state.steps.at(-1);
   if (summary) summary.toolCalls.push(...outcomes.map(callSummary));
-  if (input.decision === 'reject') {
+  if (decision === 'reject') {
     const rejected = outcomes.map((o) => o.tool).join(', ');
     return yield* finish(deps, state, 'rejected', `The run was stopped: its owner rejected ${rejected}.`);
   }
@@ -302,8 +397,17 @@ async function* settleCalls(
     resultBytes: o.resultBytes,
     error: o.failure ? truncate(`${o.failure.code}: ${o.failure.message}`, 1000) : null,
   }));
-  await recordStep(deps, [...lead, ...trace], audit);
+  await within(deps, state, () =>
+    traced(deps, 'agents.run.record_step', () => recordStep(deps, [...lead, ...trace], audit)),
+  );
   for (const o of outcomes) {
+    if (o.status !== 'pending') {
+      deps.telemetry.instruments.agentToolCalls.add(1, {
+        // Tool names come from the model: unknown ones share one label.
+        'cairn.tool': findTool(o.tool) ? o.tool : 'unknown',
+        'cairn.tool.status': o.status,
+      });
+    }
     if (o.decision === 'executed' || o.decision === 'rejected') state.toolCalls += 1;
     if (o.decision === 'blocked_validation') state.argRetries += 1;
     if (o.status === 'ok') {
@@ -357,20 +461,42 @@ function execute(deps: Deps, state: LoopState, call: ToolCall, tool: AgentTool, 
   const timeoutMs = tool.runsToDeadline
     ? remaining
     : Math.min(tool.timeoutMs, state.run.limits.toolTimeoutMs, remaining);
-  return executeCall(call, tool, input, {
-    context: {
-      deps,
-      userId: state.run.ownerId,
-      role: state.role,
-      meta: state.meta,
-      delegate: (task, tools) => delegate(deps, state, task, tools),
+  const scope = childSpan(
+    deps,
+    `execute_tool ${tool.name}`,
+    {
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': tool.name,
+      'gen_ai.tool.call.id': call.id,
     },
-    runSignal: state.deadline.signal,
-    timeoutMs,
-    maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
-    onError: (error) =>
-      deps.logger.error('agent tool failed', { err: error, tool: tool.name, run_id: state.run.id }),
-  });
+    (state.stepSpan ?? state.runSpan).context,
+  );
+  return deps.telemetry.context
+    .with(scope.context, () =>
+      executeCall(call, tool, input, {
+        context: {
+          deps,
+          userId: state.run.ownerId,
+          role: state.role,
+          meta: state.meta,
+          delegate: (task, tools) => delegate(deps, state, task, tools),
+        },
+        runSignal: state.deadline.signal,
+        timeoutMs,
+        maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
+        onError: (error) =>
+          deps.logger.error('agent tool failed', { err: error, tool: tool.name, run_id: state.run.id }),
+      }),
+    )
+    .then((outcome) => {
+      scope.span.setAttributes({
+        'cairn.tool.status': outcome.status,
+        'cairn.tool.decision': outcome.decision,
+      });
+      if (outcome.failure) scope.span.setAttribute('error.type', outcome.failure.code);
+      return outcome;
+    })
+    .finally(() => scope.span.end());
 }
 
 /**
@@ -392,25 +518,29 @@ async function delegate(
     timeoutMs: Math.max(1, Math.floor(parent.run.limits.timeoutMs - elapsed)),
     maxCostUsd: Math.max(0, parent.run.limits.maxCostUsd - parent.usage.costUsd),
   };
-  const run = await insertRun(deps, {
-    id: crypto.randomUUID(),
-    ownerId: parent.run.ownerId,
-    parentRunId: parent.run.id,
-    depth: parent.run.depth + 1,
-    profile: parent.profile.name,
-    model: parent.run.model,
-    input: task,
-    limits,
-    tools,
-    at: deps.now(),
-  });
-  const child = freshState(run, parent.profile, parent.role, parent.meta);
-  const events =
+  const run = await traced(deps, 'agents.run.insert', () =>
+    insertRun(deps, {
+      id: crypto.randomUUID(),
+      ownerId: parent.run.ownerId,
+      parentRunId: parent.run.id,
+      depth: parent.run.depth + 1,
+      profile: parent.profile.name,
+      model: parent.run.model,
+      input: task,
+      limits,
+      tools,
+      at: deps.now(),
+    }),
+  );
+  const child = freshState(deps, run, parent.profile, parent.role, parent.meta);
+  const events = spanned(
+    child,
     run.depth > limits.maxDepth
       ? finish(deps, child, 'max_depth', 'The delegation depth limit was reached; this sub-task was not run.')
       : parent.usage.costUsd > 0 && limits.maxCostUsd <= 0
         ? finish(deps, child, 'budget')
-        : drive(deps, child);
+        : drive(deps, child),
+  );
   let next = await events.next();
   while (!next.done) next = await events.next();
   const finished = next.value;
@@ -444,18 +574,27 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
         return yield* finish(deps, state, 'budget');
       }
       state.step += 1;
+      endStep(state);
+      state.stepSpan = childSpan(
+        deps,
+        'agent.step',
+        { 'cairn.agent.run_id': state.run.id, 'cairn.agent.step': state.step },
+        state.runSpan.context,
+      );
       const started = performance.now();
       let reply: Awaited<ReturnType<Deps['llm']['chat']>>;
       try {
-        reply = await deps.llm.chat({
-          model: state.run.model,
-          messages: state.messages,
-          tools: offered,
-          // Once validation retries are spent the model must answer with what it has.
-          toolChoice: state.argRetries > limits.maxArgRetries || offered.length === 0 ? 'none' : 'auto',
-          signal: state.deadline.signal,
-          meta: state.meta,
-        });
+        reply = await within(deps, state, () =>
+          deps.llm.chat({
+            model: state.run.model,
+            messages: state.messages,
+            tools: offered,
+            // Once validation retries are spent the model must answer with what it has.
+            toolChoice: state.argRetries > limits.maxArgRetries || offered.length === 0 ? 'none' : 'auto',
+            signal: state.deadline.signal,
+            meta: state.meta,
+          }),
+        );
       } catch (error) {
         if (state.deadline.signal.aborted) return yield* finish(deps, state, 'timeout');
         deps.logger.warn('agent model call failed', { err: error, run_id: state.run.id, step: state.step });
@@ -469,6 +608,7 @@ async function* drive(deps: Deps, state: LoopState): AsyncGenerator<AgentEvent, 
       state.usage.tokensOut += cost.usage.outputTokens;
       state.usage.costUsd += cost.costUsd;
       const calls = reply.toolCalls;
+      state.stepSpan.span.setAttribute('cairn.agent.tool_calls_requested', calls.length);
       const summary: StepSummary = {
         step: state.step,
         decision: calls.length > 0 ? 'tool_calls' : 'answer',
@@ -615,27 +755,33 @@ async function* pause(
   state: LoopState,
   calls: PausedState['calls'],
 ): AsyncGenerator<AgentEvent, AgentRun> {
-  const run = await pauseRun(deps, state.run.id, {
-    steps: state.steps,
-    usage: state.usage,
-    toolCalls: state.toolCalls,
-    activeMs: activeMs(state),
-    at: deps.now(),
-    state: {
-      messages: state.messages,
-      step: state.step,
-      seq: state.seq,
-      argRetries: state.argRetries,
-      calls,
-      steps: state.steps,
-      usage: state.usage,
-      citations: state.citations,
-      failures: state.failures,
-      facts: state.facts,
-      toolCalls: state.toolCalls,
-      approvalTools: state.profile.approvalTools,
-    },
-  });
+  endStep(state);
+  const run = await within(deps, state, () =>
+    traced(deps, 'agents.run.pause', () =>
+      pauseRun(deps, state.run.id, {
+        steps: state.steps,
+        usage: state.usage,
+        toolCalls: state.toolCalls,
+        activeMs: activeMs(state),
+        at: deps.now(),
+        state: {
+          messages: state.messages,
+          step: state.step,
+          seq: state.seq,
+          argRetries: state.argRetries,
+          calls,
+          steps: state.steps,
+          usage: state.usage,
+          citations: state.citations,
+          failures: state.failures,
+          facts: state.facts,
+          toolCalls: state.toolCalls,
+          approvalTools: state.profile.approvalTools,
+        },
+      }),
+    ),
+  );
+  endRun(state, 'awaiting_approval');
   yield { type: 'final', run };
   return run;
 }
@@ -650,17 +796,23 @@ async function* finish(
 ): AsyncGenerator<AgentEvent, AgentRun> {
   // A model that ends with empty content still gets an answer: what the tools found.
   const text = answer?.trim() ? answer : fallbackAnswer(stopReason, state.facts, state.failures);
-  const run = await finishRun(deps, state.run.id, {
-    trace,
-    steps: state.steps,
-    usage: state.usage,
-    toolCalls: state.toolCalls,
-    activeMs: activeMs(state),
-    at: deps.now(),
-    stopReason,
-    answer: text,
-    citations: usedCitations(text, state.citations),
-  });
+  const run = await within(deps, state, () =>
+    traced(deps, 'agents.run.finish', () =>
+      finishRun(deps, state.run.id, {
+        trace,
+        steps: state.steps,
+        usage: state.usage,
+        toolCalls: state.toolCalls,
+        activeMs: activeMs(state),
+        at: deps.now(),
+        stopReason,
+        answer: text,
+        citations: usedCitations(text, state.citations),
+      }),
+    ),
+  );
+  deps.telemetry.instruments.agentRuns.add(1, { 'cairn.stop_reason': stopReason });
+  endRun(state, stopReason);
   yield { type: 'final', run };
   return run;
 }

@@ -26,6 +26,10 @@ export const jobs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
+    // Where the job came from: the W3C traceparent of the span that stored it (its spans join that
+    // trace) and the id of the API request, for log lines. Null for jobs stored outside a request.
+    traceparent: text('traceparent'),
+    requestId: text('request_id'),
   },
   (t) => [
     index('jobs_queued_idx').on(t.runAt).where(sql`status = 'queued'`),

@@ -1,6 +1,7 @@
 import { AppError } from '../../errors.ts';
+import { inSpan } from '../../observability/tracing.ts';
 import { idempotencyKeyInUse, idempotencyKeyMismatch } from '../guard-errors.ts';
-import { type GuardContext, storeFailed, withinTimeout } from '../store-failure.ts';
+import { type GuardContext, rejected, storeFailed, withinTimeout } from '../store-failure.ts';
 import { parseIdempotencyKey } from './idempotency-key.ts';
 import type { StoredResponse } from './idempotency-store.ts';
 
@@ -26,7 +27,7 @@ export function readKey(ctx: GuardContext, header: string): string {
     return parseIdempotencyKey(header);
   } catch (error) {
     if (error instanceof AppError) {
-      ctx.deps.guards.metrics.count('idempotency', 'invalid-key');
+      rejected(ctx, 'idempotency', 'invalid-key');
       ctx.logger.warn('request rejected', {
         guard: 'idempotency',
         reason: 'invalid-key',
@@ -38,7 +39,23 @@ export function readKey(ctx: GuardContext, header: string): string {
 }
 
 /** Claims the request's key; throws 409 while another holds it and 422 for a different body. */
-export async function claimKey(ctx: GuardContext, request: IdempotentRequest): Promise<Claim> {
+export function claimKey(ctx: GuardContext, request: IdempotentRequest): Promise<Claim> {
+  return inSpan(
+    ctx.deps.telemetry,
+    'guard.idempotency',
+    { attributes: { 'cairn.guard': 'idempotency' } },
+    async (span) => {
+      const claim = await claimOnce(ctx, request).catch((error: unknown) => {
+        span.setAttribute('cairn.guard.decision', 'rejected');
+        throw error;
+      });
+      span.setAttribute('cairn.guard.decision', claim.kind);
+      return claim;
+    },
+  );
+}
+
+async function claimOnce(ctx: GuardContext, request: IdempotentRequest): Promise<Claim> {
   const { deps, logger } = ctx;
   const { config, guards } = deps;
   const pending = guards.idempotency.begin({
@@ -64,7 +81,7 @@ export async function claimKey(ctx: GuardContext, request: IdempotentRequest): P
     logger.info('idempotent replay', { guard: 'idempotency', status: outcome.response.status });
     return outcome;
   }
-  guards.metrics.count('idempotency', outcome.kind);
+  rejected(ctx, 'idempotency', outcome.kind);
   logger.warn('request rejected', { guard: 'idempotency', reason: outcome.kind });
   throw outcome.kind === 'in-flight'
     ? idempotencyKeyInUse(IN_FLIGHT_RETRY_AFTER_S)

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { bindUser } from '../../observability/tracing.ts';
 import { quotaExceeded } from '../guard-errors.ts';
 import { countRequest } from './count-request.ts';
 import { rateLimitHeaders } from './rate-limit-headers.ts';
@@ -20,12 +21,14 @@ export function setRateLimitHeaders(c: Pick<Context, 'res' | 'header'>, decision
 
 /**
  * Limits the authenticated caller per route class (RATE_LIMIT_POLICIES): 429 problem with
- * Retry-After when a policy is exhausted, RateLimit headers on every response. Use after requireAuth.
+ * Retry-After when a policy is exhausted, RateLimit headers on every response. Use after requireAuth;
+ * being the first guard to know the caller, it puts `user_id` on the request's log lines from here.
  */
 export function rateLimit(routeClass: RouteClass): MiddlewareHandler<AuthedEnv> {
   return async function rateLimitMiddleware(c, next) {
     const principal = c.get('principal');
     const deps = c.get('deps');
+    bindUser(deps.telemetry.context, principal.userId);
     const decision = await countRequest(
       { deps, logger: c.get('logger') },
       {

@@ -15,8 +15,9 @@ import {
 } from 'cockatiel';
 import { LRUCache } from 'lru-cache';
 import { LlmError } from '../llm-error.ts';
+import { type BreakerObservers, watchBreaker } from './breaker-events.ts';
 
-export interface ResilienceOptions {
+export interface ResilienceOptions extends BreakerObservers {
   maxRetries: number;
   baseDelayMs: number;
   /** Longest wait between attempts; a Retry-After beyond it is not waited for. */
@@ -76,6 +77,7 @@ export function createResilience(options: ResilienceOptions): Resilience {
       policy.onBreak(() => {
         created.openedAt = Date.now();
       });
+      watchBreaker(policy, { breaker: 'llm', key }, options);
       entry = created;
       breakers.set(key, entry);
     }

@@ -1,5 +1,6 @@
 import type { Deps } from '../../deps.ts';
 import type { CallMeta, ChatMessage, TokenUsage } from '../../llm/llm-client.ts';
+import { traced } from '../../observability/tracing.ts';
 import {
   type Citation,
   findConversation,
@@ -45,8 +46,10 @@ interface Prepared {
 
 async function prepare(deps: Deps, input: ChatInput): Promise<Prepared> {
   const history = input.conversationId
-    ? await findConversation(deps.db, input.ownerId, input.conversationId).then(() =>
-        recentMessages(deps.db, input.conversationId!, HISTORY_MESSAGES),
+    ? await traced(deps, 'rag.conversations.history', () =>
+        findConversation(deps.db, input.ownerId, input.conversationId!).then(() =>
+          recentMessages(deps.db, input.conversationId!, HISTORY_MESSAGES),
+        ),
       )
     : [];
   const page = await searchChunks(deps, {
@@ -82,16 +85,18 @@ async function finish(
     headingPath: s.hit.headingPath,
     score: s.hit.score,
   }));
-  const stored = await recordExchange(deps.db, {
-    ownerId: input.ownerId,
-    conversationId: input.conversationId,
-    question: input.question,
-    answer: reply.answer,
-    citations,
-    model: reply.model,
-    usage: reply.usage,
-    indexVersionId: prepared.page.indexVersion.id,
-  });
+  const stored = await traced(deps, 'rag.conversations.record_exchange', () =>
+    recordExchange(deps.db, {
+      ownerId: input.ownerId,
+      conversationId: input.conversationId,
+      question: input.question,
+      answer: reply.answer,
+      citations,
+      model: reply.model,
+      usage: reply.usage,
+      indexVersionId: prepared.page.indexVersion.id,
+    }),
+  );
   return {
     ...stored,
     answer: reply.answer,

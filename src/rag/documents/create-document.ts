@@ -2,6 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { documents } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { traced } from '../../observability/tracing.ts';
+import { jobOrigin } from '../../queue/enqueue.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import type { ChunkingSettings } from '../chunking/chunk-text.ts';
 import { ensureActiveVersion, writableVersions } from '../index-versions/ensure-active-version.ts';
@@ -34,13 +36,17 @@ export type CreateDocumentResult =
 export async function createDocument(deps: Deps, input: NewDocument): Promise<CreateDocumentResult> {
   const hash = await contentHash(input.content);
   const active = await ensureActiveVersion(deps);
-  const versions = (await writableVersions(deps.db)).sort((a, b) =>
-    a.id === active.id ? -1 : b.id === active.id ? 1 : 0,
+  const versions = (await traced(deps, 'rag.index_versions.writable', () => writableVersions(deps.db))).sort(
+    (a, b) => (a.id === active.id ? -1 : b.id === active.id ? 1 : 0),
   );
   // A concurrent upload of the same content or source can win the unique index: look again.
   for (let attempt = 0; ; attempt++) {
     try {
-      const result = await store(deps, input, hash, versions);
+      // Taken here, the ingestion jobs' parent is the upload's own span.
+      const origin = jobOrigin(deps);
+      const result = await traced(deps, 'rag.documents.store', () =>
+        store(deps, input, hash, versions, origin),
+      );
       if (result.created) await deps.queue.publish(result.jobs);
       return result.created
         ? { created: true, document: result.row, jobId: result.jobs[0]!.id }
@@ -51,7 +57,13 @@ export async function createDocument(deps: Deps, input: NewDocument): Promise<Cr
   }
 }
 
-async function store(deps: Deps, input: NewDocument, hash: string, versions: { id: number }[]) {
+async function store(
+  deps: Deps,
+  input: NewDocument,
+  hash: string,
+  versions: { id: number }[],
+  origin: ReturnType<typeof jobOrigin>,
+) {
   return deps.db.transaction(async (tx) => {
     const [same] = await tx
       .select(documentColumns)
@@ -92,6 +104,7 @@ async function store(deps: Deps, input: NewDocument, hash: string, versions: { i
         kind: JOB_INGEST,
         payload: { documentId: row.id, indexVersionId: v.id },
         maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
+        ...origin,
       })),
     );
     return { created: true as const, row, jobs };

@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { traced } from '../../observability/tracing.ts';
 import type { IndexVersion } from './index-version.ts';
 
 export async function findActiveVersion(db: Database): Promise<IndexVersion | undefined> {
@@ -13,8 +14,10 @@ export async function findActiveVersion(db: Database): Promise<IndexVersion | un
  * The version searches read and uploads write to. The first one is created on demand from
  * the configured embedding model and chunking defaults (concurrent callers agree on one).
  */
-export async function ensureActiveVersion(deps: Pick<Deps, 'db' | 'llm' | 'config'>): Promise<IndexVersion> {
-  const existing = await findActiveVersion(deps.db);
+export async function ensureActiveVersion(
+  deps: Pick<Deps, 'db' | 'llm' | 'config' | 'telemetry'>,
+): Promise<IndexVersion> {
+  const existing = await traced(deps, 'rag.index_versions.active', () => findActiveVersion(deps.db));
   if (existing) return existing;
   await deps.db
     .insert(indexVersions)

@@ -23,6 +23,8 @@ export async function createVectorIndex(db: Database, version: Pick<IndexVersion
   const id = Math.trunc(version.id);
   await db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local maintenance_work_mem = '128MB'`));
+    // May take minutes on a large version: bounded by the job's JOB_TIMEOUT_MS, not DB_STATEMENT_TIMEOUT_MS.
+    await tx.execute(sql.raw('set local statement_timeout = 0'));
     await tx.execute(
       sql.raw(
         `create index if not exists ${vectorIndexName(id)} on chunks using hnsw ` +

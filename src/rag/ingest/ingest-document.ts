@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { documentIngestions, documents, indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { inSpan, traced } from '../../observability/tracing.ts';
 import { enqueueJobs } from '../../queue/enqueue.ts';
 import { type JobContext, PermanentJobError, runOffloaded } from '../../queue/job-handler.ts';
 import type { IndexVersion } from '../index-versions/index-version.ts';
@@ -21,38 +22,44 @@ export const ingestPayload = z.object({ documentId: z.uuid(), indexVersionId: z.
 export type IngestPayload = z.infer<typeof ingestPayload>;
 
 async function loadDocument(deps: Deps, id: string) {
-  const [doc] = await deps.db
-    .select({
-      id: documents.id,
-      ownerId: documents.ownerId,
-      title: documents.title,
-      mimeType: documents.mimeType,
-      content: documents.content,
-      contentHash: documents.contentHash,
-      chunkSize: documents.chunkSize,
-      chunkOverlap: documents.chunkOverlap,
-    })
-    .from(documents)
-    .where(eq(documents.id, id));
+  const [doc] = await traced(deps, 'rag.ingest.load_document', () =>
+    deps.db
+      .select({
+        id: documents.id,
+        ownerId: documents.ownerId,
+        title: documents.title,
+        mimeType: documents.mimeType,
+        content: documents.content,
+        contentHash: documents.contentHash,
+        chunkSize: documents.chunkSize,
+        chunkOverlap: documents.chunkOverlap,
+      })
+      .from(documents)
+      .where(eq(documents.id, id)),
+  );
   return doc;
 }
 
 async function alreadyIngested(deps: Deps, documentId: string, versionId: number, contentHash: string) {
-  const [row] = await deps.db
-    .select({ contentHash: documentIngestions.contentHash, chunkCount: documentIngestions.chunkCount })
-    .from(documentIngestions)
-    .where(
-      and(eq(documentIngestions.documentId, documentId), eq(documentIngestions.indexVersionId, versionId)),
-    );
+  const [row] = await traced(deps, 'rag.ingest.already_ingested', () =>
+    deps.db
+      .select({ contentHash: documentIngestions.contentHash, chunkCount: documentIngestions.chunkCount })
+      .from(documentIngestions)
+      .where(
+        and(eq(documentIngestions.documentId, documentId), eq(documentIngestions.indexVersionId, versionId)),
+      ),
+  );
   return row?.contentHash === contentHash;
 }
 
 // Progress is shown for the active version only: that is the one GET /documents/{id} describes.
 async function reportProgress(deps: Deps, documentId: string, contentHash: string, fields: object) {
-  await deps.db
-    .update(documents)
-    .set({ ...fields, updatedAt: sql`now()` })
-    .where(and(eq(documents.id, documentId), eq(documents.contentHash, contentHash)));
+  await traced(deps, 'rag.ingest.report_progress', () =>
+    deps.db
+      .update(documents)
+      .set({ ...fields, updatedAt: sql`now()` })
+      .where(and(eq(documents.id, documentId), eq(documents.contentHash, contentHash))),
+  );
 }
 
 async function scheduleVectorIndex(deps: Deps, version: IndexVersion) {
@@ -75,10 +82,9 @@ async function scheduleVectorIndex(deps: Deps, version: IndexVersion) {
  * chunks, or none, fails for good; the job's time budget (job.signal) stops it between steps.
  */
 export async function ingestDocument(deps: Deps, payload: IngestPayload, job: JobContext): Promise<void> {
-  const [version] = await deps.db
-    .select()
-    .from(indexVersions)
-    .where(eq(indexVersions.id, payload.indexVersionId));
+  const [version] = await traced(deps, 'rag.ingest.load_version', () =>
+    deps.db.select().from(indexVersions).where(eq(indexVersions.id, payload.indexVersionId)),
+  );
   if (!version || version.state === 'retired') return;
   for (;;) {
     const doc = await loadDocument(deps, payload.documentId);
@@ -96,13 +102,15 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
       });
     }
     const size = doc.chunkSize ?? version.chunkSize;
-    const prepared = await runOffloaded(job, prepareDocumentTask, {
-      content: doc.content,
-      mimeType: doc.mimeType,
-      size,
-      overlap: Math.min(doc.chunkOverlap ?? version.chunkOverlap, size - 1),
-      maxChunks: deps.config.RAG_MAX_CHUNKS_PER_DOCUMENT,
-    });
+    const prepared = await inSpan(deps.telemetry, 'rag.ingest.prepare', {}, () =>
+      runOffloaded(job, prepareDocumentTask, {
+        content: doc.content,
+        mimeType: doc.mimeType,
+        size,
+        overlap: Math.min(doc.chunkOverlap ?? version.chunkOverlap, size - 1),
+        maxChunks: deps.config.RAG_MAX_CHUNKS_PER_DOCUMENT,
+      }),
+    );
     job.signal?.throwIfAborted();
     if (!prepared.ok) throw new PermanentJobError(prepared.error);
     const pieces = prepared.chunks;
@@ -115,11 +123,17 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
         piece,
         context: chunkContext(doc.title, piece.headingPath),
       }));
-      const vectors = await embedForVersion(
-        deps,
-        version,
-        batch.map((b) => embeddingInput(b.context, b.piece.text)),
-        { requestId: `job:${job.id}`, userId: doc.ownerId, route: 'rag.ingest' },
+      const vectors = await inSpan(
+        deps.telemetry,
+        'rag.ingest.embed_batch',
+        { attributes: { 'cairn.batch.index': i / batchSize, 'cairn.batch.size': batch.length } },
+        () =>
+          embedForVersion(
+            deps,
+            version,
+            batch.map((b) => embeddingInput(b.context, b.piece.text)),
+            { requestId: `job:${job.id}`, userId: doc.ownerId, route: 'rag.ingest' },
+          ),
       ).catch((error: unknown) => {
         throw error instanceof EmbeddingMismatchError ? new PermanentJobError(error.message) : error;
       });
@@ -138,13 +152,15 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
       if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
     }
     job.signal?.throwIfAborted();
-    const stored = await storeChunks(deps.db, {
-      documentId: doc.id,
-      ownerId: doc.ownerId,
-      contentHash: doc.contentHash,
-      versionId: version.id,
-      rows,
-    });
+    const stored = await traced(deps, 'rag.ingest.store_chunks', () =>
+      storeChunks(deps.db, {
+        documentId: doc.id,
+        ownerId: doc.ownerId,
+        contentHash: doc.contentHash,
+        versionId: version.id,
+        rows,
+      }),
+    );
     if (stored.status === 'stale') continue;
     if (
       stored.status === 'stored' &&

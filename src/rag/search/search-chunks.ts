@@ -3,6 +3,7 @@ import { rowsOf } from '../../db/rows.ts';
 import type { Deps } from '../../deps.ts';
 import { serviceUnavailable, validationFailed } from '../../errors.ts';
 import type { CallMeta } from '../../llm/llm-client.ts';
+import { inSpan, traced } from '../../observability/tracing.ts';
 import { contentHash } from '../documents/content-hash.ts';
 import { ensureActiveVersion } from '../index-versions/ensure-active-version.ts';
 import type { IndexVersion } from '../index-versions/index-version.ts';
@@ -72,7 +73,7 @@ async function requestHash(input: SearchInput): Promise<string> {
 
 async function watermarkNow(deps: Deps): Promise<number> {
   const [row] = rowsOf<{ max: string | number | null }>(
-    await deps.db.execute(sql`select max(id) as max from chunks`),
+    await traced(deps, 'rag.search.watermark', () => deps.db.execute(sql`select max(id) as max from chunks`)),
   );
   return Number(row?.max ?? 0);
 }
@@ -85,9 +86,16 @@ async function rank(
   after?: SearchAfter,
 ) {
   const limit = input.topK + 1;
-  const terms = input.mode === 'vector' ? [] : await queryTerms(deps, scope, input.query);
+  const terms =
+    input.mode === 'vector'
+      ? []
+      : await traced(deps, 'rag.search.query_terms', () => queryTerms(deps, scope, input.query));
   if (input.mode === 'fulltext') {
-    return rowsOf<Row>(await deps.db.execute(withDetails(fulltextRanking(scope, terms, limit, after))));
+    return rowsOf<Row>(
+      await traced(deps, 'rag.search.fulltext', () =>
+        deps.db.execute(withDetails(fulltextRanking(scope, terms, limit, after))),
+      ),
+    );
   }
   const vector = await queryEmbedding(deps, version, input.query, input.meta);
   if (input.mode === 'vector' && !vector) return [];
@@ -103,13 +111,15 @@ async function rank(
         );
   // Search settings are per transaction: the HNSW candidate list, and iterative scans so
   // owner and metadata filters still fill the page (strict order keeps pages exact).
-  return deps.db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('hnsw.ef_search', ${String(deps.config.RAG_HNSW_EF_SEARCH)}, true),
+  return traced(deps, `rag.search.${input.mode}`, () =>
+    deps.db.transaction(async (tx) => {
+      await tx.execute(
+        sql`select set_config('hnsw.ef_search', ${String(deps.config.RAG_HNSW_EF_SEARCH)}, true),
                  set_config('hnsw.iterative_scan', 'strict_order', true)`,
-    );
-    return rowsOf<Row>(await tx.execute(withDetails(ranking)));
-  });
+      );
+      return rowsOf<Row>(await tx.execute(withDetails(ranking)));
+    }),
+  );
 }
 
 /**
@@ -118,7 +128,20 @@ async function rank(
  * so chunks added meanwhile never shift later pages. Results are cached per version and
  * generation, so any write or an index switch invalidates them.
  */
-export async function searchChunks(deps: Deps, input: SearchInput): Promise<SearchPage> {
+export function searchChunks(deps: Deps, input: SearchInput): Promise<SearchPage> {
+  return inSpan(
+    deps.telemetry,
+    'rag.search',
+    { attributes: { 'cairn.search.mode': input.mode, 'cairn.search.top_k': input.topK } },
+    async (span) => {
+      const page = await search(deps, input);
+      span.setAttribute('cairn.search.results', page.results.length);
+      return page;
+    },
+  );
+}
+
+async function search(deps: Deps, input: SearchInput): Promise<SearchPage> {
   if (input.topK > deps.config.RAG_SEARCH_TOP_K_MAX) {
     throw validationFailed(`top_k may be at most ${deps.config.RAG_SEARCH_TOP_K_MAX}.`, [
       { pointer: '/body/top_k', detail: `must be <= ${deps.config.RAG_SEARCH_TOP_K_MAX}` },

@@ -88,7 +88,10 @@ const auditShape = (rows: { tool: string; decision: string; status: string }[]) 
   rows.map((r) => [r.tool, r.decision, r.status]);
 
 describe.each(databaseKinds)('agent scenarios on the local provider on %s', (kind) => {
-  const t = useTestApp(kind, { env: { AGENT_HTTP_ALLOWED_HOSTS: rates.host } });
+  // The fake API's endpoints time out on purpose, run after run: its host's breaker stays closed.
+  const t = useTestApp(kind, {
+    env: { AGENT_HTTP_ALLOWED_HOSTS: rates.host, AGENT_HTTP_BREAKER_THRESHOLD: '1000' },
+  });
   const api = agentApi(t);
   // The rates service serves both databases' blocks: its URLs name the block too.
   const urlFor = (path: RatesPath, sub: string) => rates.url(path, `${kind}-${sub}`);
