@@ -7,13 +7,15 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  max: number;
   /** Responses other than 2xx, and connection errors/timeouts. */
   failures: number;
 }
 
 export interface LoadOptions {
   url: string;
-  body: unknown;
+  /** POSTed as JSON; a GET when absent. */
+  body?: unknown;
   headers?: Record<string, string>;
   connections: number;
   durationS: number;
@@ -28,20 +30,21 @@ const percentile = (sorted: number[], p: number) =>
     ? Number.NaN
     : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-/** POSTs `body` under load with autocannon and returns exact latency percentiles (ms). */
+/** Sends requests under load with autocannon and returns exact latency percentiles (ms). */
 export function load(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let failures = 0;
+  const post = options.body !== undefined;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: options.url,
-        method: 'POST',
+        method: post ? 'POST' : 'GET',
         connections: options.connections,
         duration: options.durationS,
         overallRate: options.rate,
-        headers: { 'content-type': 'application/json', ...options.headers },
-        body: JSON.stringify(options.body),
+        headers: { ...(post ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        body: post ? JSON.stringify(options.body) : undefined,
         requests: options.idempotency
           ? [
               {
@@ -62,6 +65,7 @@ export function load(options: LoadOptions): Promise<LoadResult> {
           p50: percentile(latencies, 50),
           p95: percentile(latencies, 95),
           p99: percentile(latencies, 99),
+          max: latencies.at(-1) ?? Number.NaN,
           failures: failures + result.errors + result.timeouts,
         });
       },

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -6,10 +7,21 @@ import { createInterface } from 'node:readline';
 const root = path.resolve(import.meta.dirname, '../..');
 const children = new Set<ChildProcess>();
 
-/** Stops every process this benchmark started (by the handles spawn returned). */
+/** Stops every process this benchmark started (by the handles spawn returned; npm's by its group). */
 export function stopAll(): void {
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children) stop(child);
   children.clear();
+}
+
+function stop(child: ChildProcess): void {
+  if (child.exitCode !== null || child.pid === undefined) return;
+  try {
+    // Started detached (npm start): signal its own process group, i.e. npm and the server it ran.
+    if (child.spawnargs[0] === 'npm') process.kill(-child.pid, 'SIGTERM');
+    else child.kill('SIGTERM');
+  } catch {
+    // Already gone.
+  }
 }
 
 function start(script: string, args: string[], env: Record<string, string>): ChildProcess {
@@ -42,20 +54,69 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts cairn's Node entry (npm start) with `env` and waits until /health answers. */
-export async function startCairn(env: Record<string, string>): Promise<string> {
+async function waitFor(child: ChildProcess, url: string, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (performance.now() < until) {
+    if (child.exitCode !== null) throw new Error(`cairn exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+}
+
+export interface Cairn {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+/** Starts cairn's Node entry with `env` and waits until /health answers. */
+export async function startCairn(env: Record<string, string>): Promise<Cairn> {
   const port = await freePort();
   const child = start('src/node/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1' });
   child.stdout!.resume();
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`cairn exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return url;
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(child, `${url}/health`, 30_000);
+  return { url, pid: child.pid!, stop: () => stop(child) };
+}
+
+/** Runs `npm start` with `env` and returns the milliseconds until GET /ready answers 200. */
+export async function timeNpmStartToReady(env: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn('npm', ['start'], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+    detached: true,
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  try {
+    await waitFor(child, `http://127.0.0.1:${port}/ready`, 30_000);
+    return performance.now() - started;
+  } finally {
+    stop(child);
   }
-  throw new Error('cairn did not become healthy within 30 s');
+}
+
+/** The resident memory (MB) of a process and all its descendants (threads are within their process). */
+export async function treeRssMb(pid: number): Promise<number> {
+  let kb = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    const status = await readFile(`/proc/${next}/status`, 'utf8').catch(() => '');
+    kb += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    // A child process belongs to the thread that spawned it: read every thread's children.
+    for (const task of await readdir(`/proc/${next}/task`).catch(() => [])) {
+      const listed = await readFile(`/proc/${next}/task/${task}/children`, 'utf8').catch(() => '');
+      pending.push(...listed.split(/\s+/).filter(Boolean).map(Number));
+    }
+  }
+  return Math.round(kb / 1024);
 }

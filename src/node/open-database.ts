@@ -88,10 +88,22 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Dat
   const client = await openPgliteInWorker(dataDir);
   // The client implements the part of PGlite's API drizzle's PGlite driver uses.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema });
+  const applied = async () =>
+    client
+      .query<{ n: number }>('select count(*)::int as n from drizzle.__drizzle_migrations')
+      .then((r) => r.rows[0]?.n ?? 0)
+      .catch(() => 0);
   return {
     kind: 'pglite',
     db,
-    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    async migrate() {
+      const before = await applied();
+      await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
+      // A new database (or new migrations) grew the thread's memory, which WebAssembly never
+      // returns: a fresh thread on the same files starts from the idle footprint instead.
+      // (In memory, a restart would lose the database: only files are reopened.)
+      if (dataDir && (await applied()) !== before) await client.restart();
+    },
     close: () => client.close(),
   };
 }

@@ -6,6 +6,11 @@ import type { PgliteReply, PgliteRequest } from './pglite-protocol.ts';
 export interface PgliteClient {
   query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
   transaction<T>(callback: (tx: PgliteTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Closes the database and opens it again in a fresh thread. WebAssembly memory never shrinks:
+   * after initdb and the first migrations (hundreds of MB at their peak) this gives it back.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,54 @@ const toError = (fields: Record<string, unknown>) =>
  * insert would stop every request for its whole duration, there only the database waits.
  */
 export async function openPgliteInWorker(dataDir: string | undefined): Promise<PgliteClient> {
+  let thread = await startThread(dataDir);
+  const run = <T>(sql: string, params: unknown[] = [], options?: QueryOptions) =>
+    thread.send({
+      type: 'query',
+      sql,
+      params,
+      rowMode: options?.rowMode ?? 'object',
+    } as PgliteRequest) as Promise<Results<T>>;
+
+  const exclusive = createMutex();
+  return {
+    query: (sql, params, options) => exclusive(() => run(sql, params, options)),
+    transaction: (callback) =>
+      exclusive(async () => {
+        await run('BEGIN');
+        const tx: PgliteTransaction = {
+          closed: false,
+          query: (sql, params, options) => {
+            if (tx.closed) return Promise.reject(new Error('Transaction is closed'));
+            return run(sql, params, options);
+          },
+          async rollback() {
+            await run('ROLLBACK');
+            tx.closed = true;
+          },
+        };
+        try {
+          const result = await callback(tx);
+          if (!tx.closed) await run('COMMIT');
+          return result;
+        } catch (error) {
+          if (!tx.closed) await run('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          tx.closed = true;
+        }
+      }),
+    restart: () =>
+      exclusive(async () => {
+        await thread.stop();
+        thread = await startThread(dataDir);
+      }),
+    close: () => exclusive(() => thread.stop()),
+  };
+}
+
+/** One worker thread running PGlite on `dataDir`, once it has opened the database. */
+async function startThread(dataDir: string | undefined) {
   const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { dataDir } });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
@@ -69,48 +122,13 @@ export async function openPgliteInWorker(dataDir: string | undefined): Promise<P
       worker.postMessage({ ...request, id } as PgliteRequest);
     });
   };
-  const run = <T>(sql: string, params: unknown[] = [], options?: QueryOptions) =>
-    send({
-      type: 'query',
-      sql,
-      params,
-      rowMode: options?.rowMode ?? 'object',
-    } as PgliteRequest) as Promise<Results<T>>;
-
   await ready;
-  const exclusive = createMutex();
   return {
-    query: (sql, params, options) => exclusive(() => run(sql, params, options)),
-    transaction: (callback) =>
-      exclusive(async () => {
-        await run('BEGIN');
-        const tx: PgliteTransaction = {
-          closed: false,
-          query: (sql, params, options) => {
-            if (tx.closed) return Promise.reject(new Error('Transaction is closed'));
-            return run(sql, params, options);
-          },
-          async rollback() {
-            await run('ROLLBACK');
-            tx.closed = true;
-          },
-        };
-        try {
-          const result = await callback(tx);
-          if (!tx.closed) await run('COMMIT');
-          return result;
-        } catch (error) {
-          if (!tx.closed) await run('ROLLBACK').catch(() => undefined);
-          throw error;
-        } finally {
-          tx.closed = true;
-        }
-      }),
-    close: () =>
-      exclusive(async () => {
-        if (!stopped) await send({ type: 'close' } as PgliteRequest);
-        stopped ??= new Error('PGlite is closed');
-        await worker.terminate();
-      }),
+    send,
+    async stop() {
+      if (!stopped) await send({ type: 'close' } as PgliteRequest);
+      stopped ??= new Error('PGlite is closed');
+      await worker.terminate();
+    },
   };
 }

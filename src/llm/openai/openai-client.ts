@@ -1,15 +1,8 @@
 import { OpenAI } from 'openai/client';
-import type {
-  ChatResponse,
-  ChatStreamEvent,
-  FinishReason,
-  LlmClient,
-  ModelInfo,
-  TokenUsage,
-} from '../llm-client.ts';
+import type { LlmClient, ModelInfo } from '../llm-client.ts';
 import { LlmError } from '../llm-error.ts';
+import { createChatHttp } from './openai-chat-http.ts';
 import { fromOpenAiError } from './openai-errors.ts';
-import { fromOpenAiFinish, fromOpenAiToolCalls, fromOpenAiUsage, toOpenAiParams } from './openai-wire.ts';
 
 export interface OpenAiClientOptions {
   apiKey?: string;
@@ -33,8 +26,9 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The provider for any OpenAI-compatible server, through the official SDK. The SDK does not
- * retry: cairn's resilience wrapper owns retries, backoff and the circuit breaker.
+ * The provider for any OpenAI-compatible server: chat through a lean fetch client (the gateway's
+ * hot path, openai-chat-http.ts), embeddings through the official SDK. Neither retries: cairn's
+ * resilience wrapper owns timeouts, retries, backoff and the circuit breaker.
  */
 export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
   const sdk = new OpenAI({
@@ -48,6 +42,10 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
     maxRetries: 0,
     logLevel: 'off',
   });
+  const chatHttp = createChatHttp({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL ?? 'https://api.openai.com/v1',
+  });
   const models: ModelInfo[] = [
     { id: options.chatModel, kind: 'chat' },
     { id: options.embeddingModel, kind: 'embedding' },
@@ -59,66 +57,8 @@ export function createOpenAiClient(options: OpenAiClientOptions): LlmClient {
     embeddingModel: options.embeddingModel,
     embeddingDimensions: options.embeddingDimensions,
 
-    chat: (request) =>
-      guard(async (): Promise<ChatResponse> => {
-        const completion = await sdk.chat.completions.create(
-          { ...toOpenAiParams(request, request.model ?? options.chatModel), stream: false },
-          { signal: request.signal },
-        );
-        const choice = completion.choices[0];
-        if (!choice) throw new LlmError('invalid_response', 'The model provider returned no choices.');
-        return {
-          id: completion.id,
-          model: completion.model,
-          content: choice.message.content ?? null,
-          toolCalls: fromOpenAiToolCalls(choice.message),
-          finishReason: fromOpenAiFinish(choice.finish_reason),
-          usage: fromOpenAiUsage(completion.usage),
-        };
-      }),
-
-    async *chatStream(request): AsyncIterable<ChatStreamEvent> {
-      const model = request.model ?? options.chatModel;
-      const stream = await guard(() =>
-        sdk.chat.completions.create(
-          { ...toOpenAiParams(request, model), stream: true, stream_options: { include_usage: true } },
-          { signal: request.signal },
-        ),
-      );
-      let id = '';
-      let answeredBy = model;
-      let finishReason: FinishReason | undefined;
-      let usage: TokenUsage | null = null;
-      try {
-        for await (const chunk of stream) {
-          id ||= chunk.id;
-          answeredBy = chunk.model || answeredBy;
-          if (chunk.usage) usage = fromOpenAiUsage(chunk.usage);
-          const choice = chunk.choices[0];
-          if (!choice) continue;
-          if (choice.finish_reason) finishReason = fromOpenAiFinish(choice.finish_reason);
-          if (choice.delta.content) yield { type: 'delta', content: choice.delta.content };
-          for (const call of choice.delta.tool_calls ?? []) {
-            yield {
-              type: 'tool_call_delta',
-              index: call.index,
-              id: call.id,
-              name: call.function?.name,
-              arguments: call.function?.arguments,
-            };
-          }
-        }
-      } catch (error) {
-        const mapped = fromOpenAiError(error);
-        if (mapped instanceof LlmError) throw mapped;
-        // fetch reports a connection dropped mid-body as a bare TypeError ("terminated").
-        throw new LlmError('connection', `The model stream broke off: ${(error as Error).message}`);
-      }
-      // A connection closed mid-answer ends the SDK's iteration quietly: no finish reason tells.
-      if (!finishReason)
-        throw new LlmError('upstream_error', 'The model stream ended before the answer finished.');
-      yield { type: 'done', id, model: answeredBy, finishReason, usage };
-    },
+    chat: (request) => chatHttp.chat(request, request.model ?? options.chatModel),
+    chatStream: (request) => chatHttp.chatStream(request, request.model ?? options.chatModel),
 
     embed: (request) =>
       guard(async () => {

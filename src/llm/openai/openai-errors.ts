@@ -7,10 +7,21 @@ import {
 } from 'openai/error';
 import { LlmError, parseRetryAfter } from '../llm-error.ts';
 
-function retryAfterOf(headers: Headers | undefined): number | undefined {
+function retryAfterOf(headers: Headers | null | undefined): number | undefined {
   const ms = Number(headers?.get('retry-after-ms'));
   if (Number.isFinite(ms) && ms > 0) return ms;
   return parseRetryAfter(headers?.get('retry-after'));
+}
+
+/** An error status from an OpenAI-compatible server as cairn's LlmError (`detail`: what it said). */
+export function fromOpenAiStatus(status: number, detail: string, headers?: Headers | null): LlmError {
+  const message = `The model provider answered ${status}: ${detail}`;
+  const options = { upstreamStatus: status, retryAfterMs: retryAfterOf(headers) };
+  if (status === 429) return new LlmError('rate_limited', message, options);
+  if (status === 408) return new LlmError('timeout', message, options);
+  if (status === 409 || status >= 500) return new LlmError('upstream_error', message, options);
+  if (status === 401 || status === 403) return new LlmError('auth', message, options);
+  return new LlmError('rejected', message, options);
 }
 
 /** Translates what the openai SDK throws into cairn's provider-neutral LlmError. */
@@ -23,14 +34,7 @@ export function fromOpenAiError(error: unknown): unknown {
     return new LlmError('connection', `The model provider could not be reached: ${error.message}`);
   }
   if (error instanceof APIError && error.status !== undefined) {
-    const status = error.status;
-    const message = `The model provider answered ${status}: ${error.message}`;
-    const options = { upstreamStatus: status, retryAfterMs: retryAfterOf(error.headers) };
-    if (status === 429) return new LlmError('rate_limited', message, options);
-    if (status === 408) return new LlmError('timeout', message, options);
-    if (status === 409 || status >= 500) return new LlmError('upstream_error', message, options);
-    if (status === 401 || status === 403) return new LlmError('auth', message, options);
-    return new LlmError('rejected', message, options);
+    return fromOpenAiStatus(error.status, error.message, error.headers);
   }
   if (error instanceof OpenAIError || error instanceof SyntaxError) {
     return new LlmError(

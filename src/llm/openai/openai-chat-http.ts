@@ -1,0 +1,187 @@
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatRequest, ChatResponse, ChatStreamEvent, FinishReason, TokenUsage } from '../llm-client.ts';
+import { LlmError } from '../llm-error.ts';
+import { fromOpenAiStatus } from './openai-errors.ts';
+import { fromOpenAiFinish, fromOpenAiToolCalls, fromOpenAiUsage, toOpenAiParams } from './openai-wire.ts';
+
+/**
+ * POST /chat/completions on an OpenAI-compatible server with the runtime's own fetch: one JSON
+ * body out, the reply (or its SSE stream) read as it comes. This is the gateway's hot path, so it
+ * skips what the SDK adds per call (header building, its own timeout and abort plumbing, retry
+ * bookkeeping cairn does not use): cairn's resilience wrapper owns timeouts and retries.
+ */
+export interface ChatHttpOptions {
+  apiKey?: string;
+  /** Ends in /v1 (or the server's equivalent); no trailing slash needed. */
+  baseURL: string;
+}
+
+const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
+
+function requestFailed(error: unknown): LlmError {
+  if (isAbort(error)) return new LlmError('aborted', 'The model call was aborted.');
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return new LlmError(
+    'connection',
+    `The model provider could not be reached: ${(error as Error).message ?? String(error)}${cause}`,
+  );
+}
+
+/** What an error reply says: OpenAI's `{"error": {"message"}}`, else its text (cut short). */
+async function errorOf(response: Response): Promise<LlmError> {
+  const text = await response.text().catch(() => '');
+  let detail = text.slice(0, 500) || response.statusText;
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message =
+      typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message ?? undefined);
+    if (typeof message === 'string') detail = message;
+  } catch {
+    // Not JSON: the text itself.
+  }
+  return fromOpenAiStatus(response.status, detail, response.headers);
+}
+
+const unreadable = (error: unknown) =>
+  new LlmError(
+    'invalid_response',
+    `The model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`,
+  );
+
+export function createChatHttp(options: ChatHttpOptions) {
+  const url = `${options.baseURL.replace(/\/+$/, '')}/chat/completions`;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+  };
+  const streamHeaders = { ...headers, accept: 'text/event-stream' };
+
+  async function post(body: unknown, signal: AbortSignal | undefined, stream: boolean): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: stream ? streamHeaders : headers,
+        body: JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      throw requestFailed(error);
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  return {
+    async chat(request: ChatRequest, model: string): Promise<ChatResponse> {
+      const response = await post(
+        { ...toOpenAiParams(request, model), stream: false },
+        request.signal,
+        false,
+      );
+      let completion: ChatCompletion;
+      try {
+        completion = (await response.json()) as ChatCompletion;
+      } catch (error) {
+        throw isAbort(error) ? requestFailed(error) : unreadable(error);
+      }
+      const choice = completion?.choices?.[0];
+      if (!choice?.message) throw new LlmError('invalid_response', 'The model provider returned no choices.');
+      return {
+        id: completion.id,
+        model: completion.model,
+        content: choice.message.content ?? null,
+        toolCalls: fromOpenAiToolCalls(choice.message),
+        finishReason: fromOpenAiFinish(choice.finish_reason),
+        usage: fromOpenAiUsage(completion.usage),
+      };
+    },
+
+    /**
+     * The stream's events as the server sends them (read as the consumer pulls, so a slow client
+     * slows the upstream); the final `done` carries the usage of the last chunk (include_usage).
+     */
+    async *chatStream(request: ChatRequest, model: string): AsyncIterable<ChatStreamEvent> {
+      const response = await post(
+        { ...toOpenAiParams(request, model), stream: true, stream_options: { include_usage: true } },
+        request.signal,
+        true,
+      );
+      if (!response.body) throw new LlmError('invalid_response', 'The model provider sent no stream.');
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      let id = '';
+      let answeredBy = model;
+      let finishReason: FinishReason | undefined;
+      let usage: TokenUsage | null = null;
+      let finished = false;
+      try {
+        while (!finished) {
+          let read: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            read = await reader.read();
+          } catch (error) {
+            if (isAbort(error)) throw requestFailed(error);
+            // fetch reports a connection dropped mid-body as a bare TypeError ("terminated").
+            throw new LlmError('connection', `The model stream broke off: ${(error as Error).message}`);
+          }
+          if (read.done) break;
+          buffered += decoder.decode(read.value, { stream: true });
+          // Events end with a blank line; data lines carry one JSON chunk each (or [DONE]).
+          let end = buffered.search(/\r?\n\r?\n/);
+          while (end !== -1) {
+            const event = buffered.slice(0, end);
+            buffered = buffered.slice(end + (buffered[end] === '\r' ? 4 : 2));
+            end = buffered.search(/\r?\n\r?\n/);
+            let data = '';
+            for (const line of event.split(/\r?\n/)) {
+              if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
+            }
+            if (!data) continue;
+            if (data === '[DONE]') {
+              finished = true;
+              break;
+            }
+            let chunk: ChatCompletionChunk & { error?: { message?: string } };
+            try {
+              chunk = JSON.parse(data);
+            } catch (error) {
+              throw unreadable(error);
+            }
+            if (chunk.error) {
+              throw new LlmError(
+                'upstream_error',
+                `The model provider reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`,
+              );
+            }
+            id ||= chunk.id;
+            answeredBy = chunk.model || answeredBy;
+            if (chunk.usage) usage = fromOpenAiUsage(chunk.usage);
+            const choice = chunk.choices?.[0];
+            if (!choice) continue;
+            if (choice.finish_reason) finishReason = fromOpenAiFinish(choice.finish_reason);
+            if (choice.delta?.content) yield { type: 'delta', content: choice.delta.content };
+            for (const call of choice.delta?.tool_calls ?? []) {
+              yield {
+                type: 'tool_call_delta',
+                index: call.index,
+                id: call.id,
+                name: call.function?.name,
+                arguments: call.function?.arguments,
+              };
+            }
+          }
+        }
+      } finally {
+        // Stops the upstream body when the consumer stopped early (a no-op once it has ended).
+        reader.cancel().catch(() => undefined);
+      }
+      // A connection closed mid-answer ends the body quietly: no finish reason tells.
+      if (!finishReason)
+        throw new LlmError('upstream_error', 'The model stream ended before the answer finished.');
+      yield { type: 'done', id, model: answeredBy, finishReason, usage };
+    },
+  };
+}
