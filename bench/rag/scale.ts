@@ -26,9 +26,9 @@ export async function growWithCopies(db: Database, versionId: number, target: nu
   ) {
     await db.execute(sql`
       insert into chunks (document_id, index_version_id, owner_id, ordinal, text, token_count, char_start, char_end,
-                          heading_path, embedding, tsv)
+                          heading_path, embedding, weighted_tsv)
       select document_id, index_version_id, owner_id, ordinal, text, token_count, char_start, char_end, heading_path,
-             (select array_agg(x + (random() - 0.5) * 0.1) from unnest(embedding::real[]) as x)::vector, tsv
+             (select array_agg(x + (random() - 0.5) * 0.1) from unnest(embedding::real[]) as x)::vector, weighted_tsv
       from chunks where index_version_id = ${versionId}
       limit ${target - count}`);
   }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../src/db/database.ts';
 import { rowsOf } from '../../src/db/rows.ts';
-import type { ModeMetrics, Question } from './score.ts';
+import { firstAnswerRank, type PageMetrics, pageMetrics, type Question } from './score.ts';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -13,7 +13,7 @@ const B = 0.75;
 export async function bm25PageBaseline(
   db: Database,
   options: { ownerId: string; questions: Question[]; pageOf: Map<string, string> },
-): Promise<ModeMetrics> {
+): Promise<{ metrics: PageMetrics; ranks: Record<string, number | null> }> {
   const rows = rowsOf<{ id: string; lexeme: string; tf: number }>(
     await db.execute(sql`
       select d.id, t.lexeme, coalesce(array_length(t.positions, 1), 1) as tf
@@ -32,8 +32,7 @@ export async function bm25PageBaseline(
     [...docs].map(([id, terms]) => [id, [...terms.values()].reduce((a, b) => a + b, 0)]),
   );
   const average = [...length.values()].reduce((a, b) => a + b, 0) / docs.size;
-  const hits = { 1: 0, 5: 0, 10: 0 };
-  let reciprocal = 0;
+  const ranks: Record<string, number | null> = {};
   for (const q of options.questions) {
     const [row] = rowsOf<{ lexemes: string[] }>(
       await db.execute(sql`select tsvector_to_array(to_tsvector('english', ${q.question})) as lexemes`),
@@ -50,16 +49,10 @@ export async function bm25PageBaseline(
       return { page: options.pageOf.get(id), score };
     });
     scores.sort((a, b) => b.score - a.score);
-    const first = scores.findIndex((s) => s.score > 0 && s.page !== undefined && q.pages.includes(s.page));
-    const rank = first < 0 ? null : first + 1;
-    for (const k of [1, 5, 10] as const) if (rank !== null && rank <= k) hits[k]++;
-    if (rank !== null) reciprocal += 1 / rank;
+    ranks[q.id] = firstAnswerRank(
+      scores.filter((s) => s.score > 0).map((s) => s.page),
+      q.pages,
+    );
   }
-  const n = options.questions.length;
-  return {
-    recall_at_1: hits[1] / n,
-    recall_at_5: hits[5] / n,
-    recall_at_10: hits[10] / n,
-    mrr: reciprocal / n,
-  };
+  return { metrics: pageMetrics(Object.values(ranks)), ranks };
 }

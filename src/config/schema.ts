@@ -100,9 +100,13 @@ export const configSchema = z
     RAG_CHUNK_OVERLAP: int(40, 0, 1024),
     RAG_EMBED_BATCH_SIZE: int(64, 1, 2048),
     RAG_SEARCH_TOP_K_MAX: int(50, 1, 500),
-    RAG_SEARCH_CANDIDATES: int(100, 10, 2000),
-    RAG_RRF_K: int(30, 1, 1000),
-    RAG_HNSW_EF_SEARCH: int(100, 10, 1000),
+    RAG_SEARCH_CANDIDATES: int(50, 10, 2000),
+    RAG_RRF_K: int(45, 1, 1000),
+    RAG_HYBRID_VECTOR_WEIGHT: z.coerce.number().min(0).max(10).default(0.5),
+    // Unset: chosen from the index version's size (see src/rag/search/search-chunks.ts).
+    RAG_HNSW_EF_SEARCH: optionalString
+      .transform((v) => (v === undefined ? undefined : Number(v)))
+      .pipe(z.number().int().min(10).max(1000).optional()),
     RAG_HNSW_MIN_CHUNKS: int(5000, 0, 100_000_000),
     RAG_CACHE_ENTRIES: int(2000, 0, 1_000_000),
     RAG_CACHE_TTL_S: int(300, 1, 86_400),

@@ -108,7 +108,7 @@ describe('tracing inside workerd, exported from waitUntil', () => {
     const search = one(chatSpans, 'rag.search');
     expect(ancestors(chatSpans, search)).toEqual(['POST /chat']);
     expect(chatSpans.filter((s) => s.parentSpanId === search.spanId).map((s) => s.name)).toEqual(
-      expect.arrayContaining(['rag.search.hybrid', 'rag.search.query_terms']),
+      expect.arrayContaining(['rag.search.hybrid']),
     );
     expect(ancestors(chatSpans, one(chatSpans, 'rag.conversations.record_exchange'))).toEqual(['POST /chat']);
 

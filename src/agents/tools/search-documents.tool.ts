@@ -48,6 +48,8 @@ export const searchDocumentsTool = defineTool({
         query: input.query,
         topK,
         mode: 'hybrid',
+        // Passages to cite: chunks, ranked document-aware (as /chat retrieves them).
+        groupBy: 'chunk',
         meta: context.meta,
       });
       return {

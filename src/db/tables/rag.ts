@@ -107,7 +107,10 @@ export const documentIngestions = pgTable(
   ],
 );
 
-/** A chunk of a document in one index version, with its embedding and full-text vector. */
+/**
+ * A chunk of a document in one index version, with its embedding and its weighted full-text
+ * vector: the document title (weight A), the chunk's heading path (B) and its text (D).
+ */
 export const chunks = pgTable(
   'chunks',
   {
@@ -126,12 +129,13 @@ export const chunks = pgTable(
     charEnd: integer('char_end').notNull(),
     headingPath: text('heading_path').array().notNull().default(sql`'{}'::text[]`),
     embedding: anyVector('embedding').notNull(),
-    tsv: tsvector('tsv').notNull(),
+    // Stored inline (STORAGE MAIN, set by the migration): ranking reads it for every candidate.
+    weightedTsv: tsvector('weighted_tsv').notNull(),
   },
   (t) => [
     index('chunks_document_version_idx').on(t.documentId, t.indexVersionId),
     index('chunks_version_owner_idx').on(t.indexVersionId, t.ownerId),
-    index('chunks_tsv_idx').using('gin', t.tsv),
+    index('chunks_weighted_tsv_idx').using('gin', t.weightedTsv),
   ],
 );
 

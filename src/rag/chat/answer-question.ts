@@ -57,6 +57,9 @@ async function prepare(deps: Deps, input: ChatInput): Promise<Prepared> {
     query: input.question,
     topK: input.topK ?? deps.config.RAG_CHAT_TOP_K,
     mode: 'hybrid',
+    // Chunks, in hybrid's document-aware order: on the retrieval eval it put the answering page
+    // first at least as often as grouping by document, and the model cites chunks.
+    groupBy: 'chunk',
     documentIds: input.documentIds,
     metadata: input.metadata,
     meta: input.meta,

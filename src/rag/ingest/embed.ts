@@ -38,11 +38,13 @@ export async function embedForVersion(
   return vectors;
 }
 
-/** What a chunk is embedded and full-text indexed as: its place in the document, then its text. */
-export function chunkContext(title: string, headingPath: string[]): string {
-  const path = headingPath[0] === title ? headingPath : [title, ...headingPath];
-  return path.join(' > ');
-}
+/** A chunk's headings below the document title (the first heading often repeats it). */
+export const headingsBelowTitle = (title: string, headingPath: string[]) =>
+  headingPath[0] === title ? headingPath.slice(1) : headingPath;
+
+/** What a chunk is embedded as: its place in the document, then its text. */
+export const chunkContext = (title: string, headingPath: string[]): string =>
+  [title, ...headingsBelowTitle(title, headingPath)].join(' > ');
 
 export const embeddingInput = (context: string, text: string) => `${context}\n\n${text}`;
 

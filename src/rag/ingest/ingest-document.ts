@@ -13,6 +13,7 @@ import {
   EmbeddingMismatchError,
   embeddingInput,
   embedForVersion,
+  headingsBelowTitle,
   vectorLiteral,
 } from './embed.ts';
 import { prepareDocumentTask } from './prepare-document.ts';
@@ -137,7 +138,7 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
       ).catch((error: unknown) => {
         throw error instanceof EmbeddingMismatchError ? new PermanentJobError(error.message) : error;
       });
-      batch.forEach(({ piece, context }, j) => {
+      batch.forEach(({ piece }, j) => {
         rows.push({
           ordinal: piece.ordinal,
           text: piece.text,
@@ -145,17 +146,21 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
           char_start: piece.start,
           char_end: piece.end,
           heading_path: piece.headingPath,
-          context,
+          headings: headingsBelowTitle(doc.title, piece.headingPath).join(' '),
           embedding: vectorLiteral(vectors[j]!),
         });
       });
-      if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
+      // The last batch's progress is written with the chunks, in storeChunks.
+      if (active && rows.length < pieces.length) {
+        await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
+      }
     }
     job.signal?.throwIfAborted();
     const stored = await traced(deps, 'rag.ingest.store_chunks', () =>
       storeChunks(deps.db, {
         documentId: doc.id,
         ownerId: doc.ownerId,
+        title: doc.title,
         contentHash: doc.contentHash,
         versionId: version.id,
         rows,

@@ -10,7 +10,8 @@ export interface ChunkRow {
   char_start: number;
   char_end: number;
   heading_path: string[];
-  context: string;
+  /** The heading path as indexed (weight B): without the title it may repeat. */
+  headings: string;
   embedding: string;
 }
 
@@ -39,6 +40,8 @@ export async function storeChunks(
   input: {
     documentId: string;
     ownerId: string;
+    /** The document title, indexed with every chunk (weight A). */
+    title: string;
     contentHash: string;
     versionId: number;
     rows: ChunkRow[];
@@ -61,12 +64,13 @@ export async function storeChunks(
         const batch = JSON.stringify(input.rows.slice(i, i + INSERT_BATCH));
         await tx.execute(sql`
           insert into chunks (document_id, index_version_id, owner_id, ordinal, text, token_count,
-                              char_start, char_end, heading_path, embedding, tsv)
+                              char_start, char_end, heading_path, embedding, weighted_tsv)
           select ${documentId}, ${versionId}, ${input.ownerId}, r.ordinal, r.text, r.token_count,
                  r.char_start, r.char_end, r.heading_path, r.embedding::vector,
-                 setweight(to_tsvector('english', r.context), 'A') || setweight(to_tsvector('english', r.text), 'B')
-          from jsonb_to_recordset(${batch}::jsonb) as r(ordinal int, text text, token_count int, char_start int,
-               char_end int, heading_path text[], context text, embedding text)`);
+                 t.title || setweight(to_tsvector('english', r.headings), 'B') || setweight(to_tsvector('english', r.text), 'D')
+          from (select setweight(to_tsvector('english', ${input.title}), 'A') as title) t,
+               jsonb_to_recordset(${batch}::jsonb) as r(ordinal int, text text, token_count int, char_start int,
+               char_end int, heading_path text[], headings text, embedding text)`);
       }
       const count = input.rows.length;
       await tx.execute(sql`

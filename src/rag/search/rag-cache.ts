@@ -1,5 +1,4 @@
 import { LRUCache } from 'lru-cache';
-import type { WeightedTerm } from './query-terms.ts';
 
 /** A bounded, expiring map; the disabled variant (RAG_CACHE_ENTRIES=0) never hits. */
 interface KeyedCache<V> {
@@ -7,12 +6,9 @@ interface KeyedCache<V> {
   set(key: string, value: V): void;
 }
 
-/** In-process caches of RAG search: query embeddings, term statistics and result pages, keyed by index version. */
+/** In-process caches of RAG search: query embeddings and result pages, keyed by index version. */
 export interface RagCache {
   embeddings: KeyedCache<number[]>;
-  terms: KeyedCache<WeightedTerm[]>;
-  /** How many chunks an owner has in a version: the N of IDF. */
-  chunkCounts: KeyedCache<{ chunks: number }>;
   pages: KeyedCache<unknown>;
 }
 
@@ -25,8 +21,6 @@ function keyedCache<V extends object>(entries: number, ttlMs: number): KeyedCach
 export function createRagCache(options: { entries: number; ttlMs: number }): RagCache {
   return {
     embeddings: keyedCache<number[]>(options.entries, options.ttlMs),
-    terms: keyedCache<WeightedTerm[]>(options.entries, options.ttlMs),
-    chunkCounts: keyedCache<{ chunks: number }>(options.entries, options.ttlMs),
     pages: keyedCache<object>(options.entries, options.ttlMs),
   };
 }

@@ -17,6 +17,7 @@ export const toIndexVersionRefResponse = (
 const toSearchResponse = (page: SearchPage): z.input<typeof searchResponseSchema> => ({
   index_version: toIndexVersionRefResponse(page.indexVersion),
   mode: page.mode,
+  group_by: page.groupBy,
   results: page.results.map((hit) => ({
     chunk_id: hit.chunkId,
     document_id: hit.documentId,
@@ -26,6 +27,16 @@ const toSearchResponse = (page: SearchPage): z.input<typeof searchResponseSchema
     heading_path: hit.headingPath,
     char_start: hit.charStart,
     char_end: hit.charEnd,
+    ...(hit.chunks && {
+      chunks: hit.chunks.map((chunk) => ({
+        chunk_id: chunk.chunkId,
+        text: chunk.text,
+        score: chunk.score,
+        heading_path: chunk.headingPath,
+        char_start: chunk.charStart,
+        char_end: chunk.charEnd,
+      })),
+    }),
   })),
   next_cursor: page.nextCursor,
 });
@@ -37,6 +48,7 @@ export const searchHandler: RouteHandler<typeof searchRoute, AuthedEnv> = async 
     query: body.query,
     topK: body.top_k,
     mode: body.mode,
+    groupBy: body.group_by,
     cursor: body.cursor,
     documentIds: body.filters?.document_ids,
     metadata: body.filters?.metadata,

@@ -6,13 +6,14 @@ import { hashEmbed } from '../../../src/llm/local/hash-embedder.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { createVectorIndex, vectorIndexName } from '../../../src/rag/index-versions/vector-index.ts';
 import { vectorLiteral } from '../../../src/rag/ingest/embed.ts';
-import { queryTerms } from '../../../src/rag/search/query-terms.ts';
 import {
+  documentRanking,
   fulltextRanking,
   hybridRanking,
   type SearchScope,
   vectorRanking,
   withDetails,
+  withDocumentDetails,
 } from '../../../src/rag/search/search-query.ts';
 import { drain, queueText } from '../../helpers/rag.ts';
 import { useTestApp } from '../../helpers/test-app.ts';
@@ -41,7 +42,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () 
     const version = (await findActiveVersion(t.deps.db))!;
     // Synthetic rows: random unit-ish vectors, spread over several owners, loaded before the index is built.
     await t.deps.db.execute(sql`
-      insert into chunks (document_id, index_version_id, owner_id, ordinal, text, token_count, char_start, char_end, embedding, tsv)
+      insert into chunks (document_id, index_version_id, owner_id, ordinal, text, token_count, char_start, char_end, embedding, weighted_tsv)
       select ${document_id}, ${version.id}, case when g % 4 = 0 then 'alice' else 'other-' || (g % 4) end, g,
              'synthetic chunk ' || g, 3, 0, 10,
              (select ('[' || string_agg((random() - 0.5)::text, ',') || ']') from generate_series(1, 384) where g > 0)::vector,
@@ -66,20 +67,29 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('query plans on PostgreSQL', () 
     expect(text).toContain(`Index Scan using ${vectorIndexName(scope.versionId)} on chunks`);
   });
 
-  it('hybrid search uses both', async () => {
-    const vector = vectorLiteral(hashEmbed('vacuum', 384));
-    const terms = await queryTerms(t.deps, scope, 'vacuum');
-    const text = await plan(
-      t.deps.db,
-      withDetails(hybridRanking(scope, { terms, vector }, { candidates: 100, rrfK: 30 }, 11)),
-    );
+  const fusion = { candidates: 100, rrfK: 45, vectorWeight: 0.5 };
+
+  it('hybrid search uses both, in one statement', async () => {
+    const query = 'how do I vacuum a synthetic chunk';
+    const vector = vectorLiteral(hashEmbed(query, 384));
+    const text = await plan(t.deps.db, withDetails(hybridRanking(scope, { query, vector }, fusion, 11)));
     expect(text).toContain(`Index Scan using ${vectorIndexName(scope.versionId)} on chunks`);
-    expect(text).toContain('chunks_tsv_idx');
+    expect(text).toContain('Bitmap Index Scan on chunks_weighted_tsv_idx');
   });
 
   it('full-text search uses the GIN index', async () => {
-    const terms = await queryTerms(t.deps, scope, 'vacuum');
-    const text = await plan(t.deps.db, withDetails(fulltextRanking(scope, terms, 11)));
-    expect(text).toContain('chunks_tsv_idx');
+    const text = await plan(t.deps.db, withDetails(fulltextRanking(scope, 'vacuum synthetic chunk', 11)));
+    expect(text).toContain('Bitmap Index Scan on chunks_weighted_tsv_idx');
+  });
+
+  it('hybrid search grouped by document uses both', async () => {
+    const query = 'vacuum number';
+    const vector = vectorLiteral(hashEmbed(query, 384));
+    const text = await plan(
+      t.deps.db,
+      withDocumentDetails(documentRanking(scope, { mode: 'hybrid', query, vector }, fusion, 11)),
+    );
+    expect(text).toContain(`Index Scan using ${vectorIndexName(scope.versionId)} on chunks`);
+    expect(text).toContain('Bitmap Index Scan on chunks_weighted_tsv_idx');
   });
 });

@@ -21,6 +21,7 @@ describe('POST /search and POST /chat reject bad input', () => {
       '/body/query',
     );
     await expectProblem(await search({ query: 'slot', mode: 'semantic' }), 400);
+    await expectProblem(await search({ query: 'slot', group_by: 'page' }), 400);
     expect((await expectProblem(await search({ query: 'slot', top_k: 21 }), 400)).errors?.[0]?.pointer).toBe(
       '/body/top_k',
     );
@@ -41,6 +42,16 @@ describe('POST /search and POST /chat reject bad input', () => {
     );
     await expectProblem(
       await search({ query: 'slot', mode: 'vector', top_k: 1, cursor: page.next_cursor }),
+      400,
+    );
+    await expectProblem(
+      await search({
+        query: 'slot',
+        mode: 'fulltext',
+        group_by: 'document',
+        top_k: 1,
+        cursor: page.next_cursor,
+      }),
       400,
     );
   });

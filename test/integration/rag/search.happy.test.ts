@@ -66,6 +66,46 @@ describe.each(databaseKinds)('POST /search on %s', (kind) => {
     },
   );
 
+  it.each(modes)(
+    '%s mode grouped by document: one result per document, its best chunks attached, pages exact',
+    async (mode) => {
+      const sub = `search-documents-${mode}-alice`;
+      const docs = await ingestPgDocs(t, sub);
+      const query = 'partial index over a subset of a table with a predicate';
+      const all = await search(sub, { query, mode, group_by: 'document', top_k: 20 });
+      expect(all.group_by).toBe('document');
+      expect(all.results[0]!.document_title).toBe(docs.get('indexes-partial.html')!.title);
+      const ids = all.results.map((r) => r.document_id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const scores = all.results.map((r) => r.score);
+      expect(scores).toEqual([...scores].sort((a, b) => b - a));
+      for (const result of all.results) {
+        const chunks = result.chunks!;
+        expect(chunks.length).toBeGreaterThan(0);
+        expect(chunks.length).toBeLessThanOrEqual(3);
+        expect(chunks[0]).toMatchObject({ chunk_id: result.chunk_id, text: result.text });
+        expect(chunks.map((c) => c.score)).toEqual(chunks.map((c) => c.score).sort((a, b) => b - a));
+      }
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await search(sub, {
+          query,
+          mode,
+          group_by: 'document',
+          top_k: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        seen.push(...page.results.map((r) => r.document_id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor && seen.length < 50);
+      expect(seen).toEqual(ids);
+      const chunked = await search(sub, { query, mode, top_k: 5 });
+      expect(chunked.group_by).toBe('chunk');
+      expect(chunked.results.every((r) => r.chunks === undefined)).toBe(true);
+    },
+  );
+
   it('filters by document id and by metadata', async () => {
     const sub = 'search-filters-alice';
     const docs = await ingestPgDocs(t, sub);
