@@ -20,6 +20,7 @@ import { createPostgresIdempotencyStore } from '../src/guards/postgres/postgres-
 import { createPostgresRateLimiter } from '../src/guards/postgres/postgres-rate-limiter.ts';
 import { openPostgres } from '../src/node/open-database.ts';
 import { openTestDatabase } from '../test/helpers/databases.ts';
+import { quantile, closedLoop as runClosedLoop } from './_closed-loop.ts';
 import { type LoadResult, load } from './gateway/load.ts';
 import {
   type Cairn,
@@ -264,23 +265,15 @@ if (values.check && missed.length > 0) {
 
 /** `clients` closed loops for `durationS` after a short warm-up; latency percentiles in ms. */
 async function closedLoop(clients: number, op: (client: number, i: number) => Promise<unknown>) {
-  const start = performance.now();
-  const from = start + 500;
-  const end = from + durationS * 1000;
-  const samples: number[] = [];
-  await Promise.all(
-    Array.from({ length: clients }, async (_, client) => {
-      for (let i = 0; ; i++) {
-        const t = performance.now();
-        if (t >= end) return;
-        await op(client, i);
-        if (t >= from) samples.push(performance.now() - t);
-      }
-    }),
-  );
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!, 3);
-  return { p50: at(0.5), p99: at(0.99), ops_per_s: Math.round(samples.length / durationS) };
+  const { samples, opsPerS } = await runClosedLoop(clients, op, {
+    durationMs: durationS * 1000,
+    warmupMs: 500,
+  });
+  return {
+    p50: round(quantile(samples, 0.5), 3),
+    p99: round(quantile(samples, 0.99), 3),
+    ops_per_s: opsPerS,
+  };
 }
 
 /** Uploads the PostgreSQL manual to a fresh embedded server and samples its RSS until all is ingested. */

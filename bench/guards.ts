@@ -15,6 +15,7 @@ import type { RateLimiter } from '../src/guards/rate-limit/rate-limiter.ts';
 import type { DatabaseHandle } from '../src/node/open-database.ts';
 import { type DatabaseKind, openTestDatabase } from '../test/helpers/databases.ts';
 import { createTestApp } from '../test/helpers/test-app.ts';
+import { closedLoop, quantile } from './_closed-loop.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,25 +41,12 @@ interface Result {
 
 /** Runs `op` from `clients` closed loops for durationMs after a warm-up; latency per call. */
 async function measure(op: (client: number, i: number) => Promise<unknown>, clients: number) {
-  const warmup = Math.min(500, durationMs / 4);
-  const start = performance.now();
-  const measureFrom = start + warmup;
-  const end = measureFrom + durationMs;
-  const samples: number[] = [];
-  await Promise.all(
-    Array.from({ length: clients }, async (_, client) => {
-      for (let i = 0; ; i++) {
-        const t = performance.now();
-        if (t >= end) return;
-        await op(client, i);
-        if (t >= measureFrom) samples.push(performance.now() - t);
-      }
-    }),
-  );
-  samples.sort((a, b) => a - b);
-  const at = (q: number) =>
-    Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 1000);
-  return { p50_us: at(0.5), p99_us: at(0.99), ops_per_s: Math.round(samples.length / (durationMs / 1000)) };
+  const { samples, opsPerS } = await closedLoop(clients, op, {
+    durationMs,
+    warmupMs: Math.min(500, durationMs / 4),
+  });
+  const us = (q: number) => Math.round(quantile(samples, q) * 1000);
+  return { p50_us: us(0.5), p99_us: us(0.99), ops_per_s: opsPerS };
 }
 
 const policies = [{ name: 'bench-1m', limit: 1_000_000_000, windowS: 60 }];
