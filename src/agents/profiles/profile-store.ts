@@ -4,21 +4,13 @@ import { agentProfiles } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { type FieldError, notFound, validationFailed } from '../../errors.ts';
 import { decodeCursor, encodeCursor, type Page, type PageRequest } from '../../http/pagination.ts';
-import { type AgentLimits, limitsFromConfig } from '../agent-limits.ts';
+import { limitsFromConfig } from '../agent-limits.ts';
 import { agentNameSchema, limitsAboveCeiling, toAgentLimits, toLimitsColumn } from '../agents.schemas.ts';
 import { findTool } from '../tools/registry.ts';
 import { type AgentProfile, builtInAssistant, DEFAULT_PROFILE_NAME } from './agent-profile.ts';
 
 /** What an admin stores under a name: everything of a profile but what the store sets. */
-export interface ProfileInput {
-  name: string;
-  description: string;
-  systemPrompt: string;
-  tools: string[];
-  approvalTools: string[];
-  model: string | null;
-  limits: Partial<AgentLimits>;
-}
+export type ProfileInput = Omit<AgentProfile, 'builtIn' | 'createdAt' | 'updatedAt'>;
 
 const toProfile = (row: typeof agentProfiles.$inferSelect): AgentProfile => ({
   name: row.name,
