@@ -4,6 +4,7 @@ import { type BaseDeps, buildDeps, completeDeps } from '../src/build-deps.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import type { DepsResolver } from '../src/deps.ts';
 import { jobHandlers } from '../src/job-handlers.ts';
+import { type QueueDepthRow, queueDepthGauge } from '../src/observability/instruments.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import {
   createWorkerMetricsExport,
@@ -29,6 +30,8 @@ const context = asyncContextStore(new AsyncLocalStorage());
 let base: BaseDeps | undefined;
 // Pushes the isolate's metrics over OTLP after requests, when an endpoint is set (GET /metrics is 404 here).
 let metrics: WorkerMetricsExport | undefined;
+// `cairn.queue.depth`, set by the cron handler (no collection callback can query the database here).
+let recordQueueDepth: ((rows: QueueDepthRow[]) => void) | undefined;
 
 const resolveDeps: DepsResolver = (bindings, ctx) => {
   const env = bindings as Env;
@@ -50,6 +53,7 @@ const resolveDeps: DepsResolver = (bindings, ctx) => {
           logger,
         })
       : undefined;
+    recordQueueDepth = metrics ? queueDepthGauge(metrics.meter) : undefined;
     // Spans wait in the isolate until a request's waitUntil sends them (flushAfter).
     const telemetry = createTelemetry({
       settings: config,
@@ -124,9 +128,11 @@ export default {
   scheduled: async (_controller, env, ctx) => {
     const deps = resolveDeps(env, ctx);
     try {
-      await runScheduledMaintenance(deps, jobHandlers);
+      await runScheduledMaintenance(deps, jobHandlers, recordQueueDepth);
     } finally {
       ctx.waitUntil(deps.telemetry.flush().catch(() => {}));
+      // Each run sends its queue depth, whatever the export interval: the cron is its only source.
+      if (metrics) ctx.waitUntil(metrics.exportNow());
     }
   },
 } satisfies ExportedHandler<Env, JobMessage>;

@@ -1,4 +1,6 @@
 import type { Deps } from '../src/deps.ts';
+import { countJobs, type QueueDepthRow } from '../src/observability/instruments.ts';
+import { traced } from '../src/observability/tracing.ts';
 import type { JobHandlers } from '../src/queue/job-handler.ts';
 import { buryAbandonedJobs, deleteFinishedJobs, staleQueuedJobs } from '../src/queue/jobs-store.ts';
 
@@ -20,9 +22,14 @@ export interface MaintenanceReport {
  * their onDead; delete finished jobs past retention), plus re-sending the jobs a message should
  * have delivered by now: queued ones whose send failed after the commit, and running ones whose
  * invocation died before its lease ran out. A re-sent duplicate does nothing (claimJob takes a
- * job once), so an overlapping or repeated run is harmless.
+ * job once), so an overlapping or repeated run is harmless. With `recordQueueDepth` (metrics exported),
+ * it also counts the jobs table for `cairn.queue.depth`.
  */
-export async function runScheduledMaintenance(deps: Deps, handlers: JobHandlers): Promise<MaintenanceReport> {
+export async function runScheduledMaintenance(
+  deps: Deps,
+  handlers: JobHandlers,
+  recordQueueDepth?: (rows: QueueDepthRow[]) => void,
+): Promise<MaintenanceReport> {
   const buried = await buryAbandonedJobs(deps.db);
   for (const job of buried) {
     try {
@@ -34,6 +41,7 @@ export async function runScheduledMaintenance(deps: Deps, handlers: JobHandlers)
   await deleteFinishedJobs(deps.db, FINISHED_RETENTION_HOURS);
   const stale = await staleQueuedJobs(deps.db, { graceMs: STALE_AFTER_MS, limit: REPUBLISH_LIMIT });
   await deps.queue.publish(stale);
+  if (recordQueueDepth) recordQueueDepth(await traced(deps, 'queue.jobs.count', () => countJobs(deps.db)));
   const report = { buried: buried.length, republished: stale.length };
   if (report.buried > 0 || report.republished > 0) deps.logger.warn('job maintenance', { ...report });
   else deps.logger.debug('job maintenance', { ...report });

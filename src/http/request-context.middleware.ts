@@ -21,6 +21,7 @@ import {
 } from '../observability/tracing.ts';
 import type { AppEnv } from './app-env.ts';
 import { fromHttpException } from './error-handler.ts';
+import { isStreamed, whenBodyEnds } from './streamed-body.ts';
 
 // Hono's getter throws where the runtime gives none (Node, app.request in tests). Building that
 // error costs more than the rest of this middleware, so the cases known to have none skip it:
@@ -137,8 +138,15 @@ export function requestContext(options: { resolveDeps: DepsResolver }): Middlewa
         'http.response.status_code': status,
         ...(type ? { 'cairn.problem_type': type } : {}),
       });
-      if (scope.modelCalls > 0)
-        telemetry.instruments.requestCost.record(scope.costUsd, { 'http.route': route });
+      const recordCost = () => {
+        if (scope.modelCalls > 0)
+          telemetry.instruments.requestCost.record(scope.costUsd, { 'http.route': route });
+      };
+      // A streamed answer's model calls end with its body, after this middleware has returned.
+      const body = c.res.body;
+      if (body && isStreamed(c.res.headers.get('Content-Type')))
+        c.res = new Response(whenBodyEnds(body, recordCost), c.res);
+      else recordCost();
       const fields = {
         method: c.req.method,
         route,

@@ -117,7 +117,7 @@ export const countBreakerTransitions =
     });
 
 /** One row of the queue-depth query: how many jobs of a kind are in a status. */
-interface QueueDepthRow {
+export interface QueueDepthRow {
   kind: string;
   status: string;
   count: number;
@@ -145,4 +145,18 @@ export function observeQueueDepth(meter: Meter, countJobs: () => Promise<QueueDe
     for (const row of rows)
       result.observe(row.count, { 'cairn.job.kind': row.kind, 'cairn.job.status': row.status });
   });
+}
+
+/**
+ * `cairn.queue.depth` as a gauge set from a count taken by the caller: on Workers no process lives to
+ * be collected from, so the cron handler counts once a minute and the figures go out over OTLP.
+ */
+export function queueDepthGauge(meter: Meter): (rows: QueueDepthRow[]) => void {
+  const gauge = meter.createGauge(instrumentNames.queueDepth, {
+    description: 'Jobs in the jobs table, by kind and status.',
+  });
+  return (rows) => {
+    for (const row of rows)
+      gauge.record(row.count, { 'cairn.job.kind': row.kind, 'cairn.job.status': row.status });
+  };
 }

@@ -1,11 +1,13 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env as bindings } from 'cloudflare:workers';
 import { sql } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildDeps, completeDeps } from '../../src/build-deps.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { rowsOf } from '../../src/db/rows.ts';
+import { queueDepthGauge } from '../../src/observability/instruments.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createWorkerMetricsExport } from '../../src/observability/metrics-export/worker-metrics-export.ts';
 import type { JobHandlers } from '../../src/queue/job-handler.ts';
 import type { PublishedJob } from '../../src/queue/job-queue.ts';
 import { insertJobs } from '../../src/queue/jobs-store.ts';
@@ -38,6 +40,10 @@ const jobRow = async (db: ReturnType<typeof requestDatabase>, id: string) =>
   )[0];
 
 describe('the Workers cron handler maintains the jobs table', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   it('re-sends lost jobs, buries abandoned ones with onDead, and deletes finished ones past retention', async () => {
     const { db, deps, published } = recordingDeps();
     const dead: string[] = [];
@@ -107,5 +113,53 @@ describe('the Workers cron handler maintains the jobs table', () => {
       attempts: 1,
       last_error: 'no handler for job kind "test.lost-message"',
     });
+  });
+
+  it('records the queue depth by kind and status for the OTLP metrics export', async () => {
+    const { db, deps } = recordingDeps();
+    await insertJobs(
+      db,
+      [1, 2, 3].map((n) => ({ kind: 'test.depth', payload: { n }, maxAttempts: 3 })),
+    );
+    const sent: Request[] = [];
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      sent.push(new Request(input, init));
+      return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const metrics = createWorkerMetricsExport({
+      url: 'https://otel.example.com/v1/metrics',
+      headers: undefined,
+      intervalMs: 60_000,
+      serviceName: 'cairn',
+      serviceVersion: 'test',
+      logger: createLogger({ level: 'silent', write: () => {} }),
+    });
+    await runScheduledMaintenance(deps, {}, queueDepthGauge(metrics.meter));
+    await metrics.exportNow();
+
+    const body = (await sent[0]!.json()) as {
+      resourceMetrics: {
+        scopeMetrics: {
+          metrics: {
+            name: string;
+            gauge?: {
+              dataPoints: {
+                asInt?: number;
+                asDouble?: number;
+                attributes: { key: string; value: { stringValue: string } }[];
+              }[];
+            };
+          }[];
+        }[];
+      }[];
+    };
+    const depth = body.resourceMetrics
+      .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
+      .find((m) => m.name === 'cairn.queue.depth');
+    const point = depth?.gauge?.dataPoints.find((p) =>
+      p.attributes.some((a) => a.key === 'cairn.job.kind' && a.value.stringValue === 'test.depth'),
+    );
+    expect(point?.attributes).toContainEqual({ key: 'cairn.job.status', value: { stringValue: 'queued' } });
+    expect(Number(point?.asInt ?? point?.asDouble)).toBeGreaterThanOrEqual(3);
   });
 });

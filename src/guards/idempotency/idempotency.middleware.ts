@@ -2,15 +2,10 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { isStreamed } from '../../http/streamed-body.ts';
 import { requestFingerprint, scopedKey } from './idempotency-key.ts';
 import { claimKey, type IdempotentRequest, readKey, releaseKey, storeResponse } from './key-claim.ts';
-import {
-  copyWhileStreaming,
-  isStreamed,
-  releasesKey,
-  replayHeaders,
-  storableHeaders,
-} from './stored-response.ts';
+import { copyWhileStreaming, releasesKey, replayHeaders, storableHeaders } from './stored-response.ts';
 
 /**
  * Honours `Idempotency-Key` (docs/decisions/0002-guards.md): the first response to a key is stored and

@@ -21,12 +21,6 @@ export function storableHeaders(headers: Headers): [string, string][] {
   return kept;
 }
 
-/** Streamed bodies are stored when the stream ends instead of being buffered before sending. */
-export function isStreamed(contentType: string | null): boolean {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  return mediaType === 'text/event-stream' || mediaType === 'application/x-ndjson';
-}
-
 /**
  * Outcomes a retry should be allowed to redo: server errors, and 429 (a quota that will
  * reset). Everything else, 4xx included, is the answer to this request and is replayed.

@@ -26,32 +26,3 @@ export function createInflightCounter(): InflightCounter {
     count: (key) => counts.get(key) ?? 0,
   };
 }
-
-/**
- * Passes `body` through unchanged and calls `release` once when it ends: read to the end, failed,
- * or cancelled by the client going away.
- */
-export function releaseWhenDone(
-  body: ReadableStream<Uint8Array>,
-  release: () => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          release();
-          controller.close();
-        } else controller.enqueue(value);
-      } catch (error) {
-        release();
-        controller.error(error);
-      }
-    },
-    async cancel(reason) {
-      release();
-      await reader.cancel(reason);
-    },
-  });
-}

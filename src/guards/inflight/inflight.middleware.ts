@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
+import { isStreamed, whenBodyEnds } from '../../http/streamed-body.ts';
 import type { Guards } from '../guards.ts';
-import { isStreamed } from '../idempotency/stored-response.ts';
 import { rejected } from '../store-failure.ts';
-import { createInflightCounter, type InflightCounter, releaseWhenDone } from './inflight-counter.ts';
+import { createInflightCounter, type InflightCounter } from './inflight-counter.ts';
 
 // One counter per guards instance, i.e. per process (per isolate on Workers), like the memory guards.
 const counters = new WeakMap<Guards, InflightCounter>();
@@ -51,7 +51,7 @@ export function inflightLimit(): MiddlewareHandler<AuthedEnv> {
       await next();
       const response = c.res;
       if (response.body && isStreamed(response.headers.get('Content-Type'))) {
-        c.res = new Response(releaseWhenDone(response.body, release), response);
+        c.res = new Response(whenBodyEnds(response.body, release), response);
         handedToBody = true;
       }
     } finally {

@@ -2,7 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, notFound } from '../../errors.ts';
-import { enqueueJobs } from '../../queue/enqueue.ts';
+import { traced } from '../../observability/tracing.ts';
+import { enqueueJobs, jobOrigin } from '../../queue/enqueue.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import { JOB_INDEX_VECTORS, JOB_PURGE_VERSION } from '../job-kinds.ts';
 import type { IndexVersion } from './index-version.ts';
@@ -15,46 +16,50 @@ import { getIndexVersion, type IndexVersionWithProgress } from './list-versions.
  * Both ways in use it: the build watcher once ingestion drains, and an admin's activation.
  */
 export async function switchActiveVersion(deps: Deps, versionId: number): Promise<IndexVersion> {
-  const { version, purge } = await deps.db.transaction(async (tx) => {
-    const [target] = await tx
-      .select()
-      .from(indexVersions)
-      .where(eq(indexVersions.id, versionId))
-      .for('update');
-    if (!target) throw notFound(`Index version ${versionId} does not exist.`);
-    if (target.state !== 'building') {
-      throw conflict(
-        `Index version ${versionId} is ${target.state}; only a building version can be activated.`,
-      );
-    }
-    const retired = await tx
-      .update(indexVersions)
-      .set({ state: 'retired', retiredAt: sql`now()`, updatedAt: sql`now()` })
-      .where(eq(indexVersions.state, 'active'))
-      .returning({ id: indexVersions.id });
-    const [activated] = await tx
-      .update(indexVersions)
-      .set({ state: 'active', activatedAt: sql`now()`, updatedAt: sql`now()` })
-      .where(and(eq(indexVersions.id, versionId), eq(indexVersions.state, 'building')))
-      .returning();
-    await tx.execute(sql`
+  const origin = jobOrigin(deps);
+  const { version, purge } = await traced(deps, 'rag.index_versions.switch', () =>
+    deps.db.transaction(async (tx) => {
+      const [target] = await tx
+        .select()
+        .from(indexVersions)
+        .where(eq(indexVersions.id, versionId))
+        .for('update');
+      if (!target) throw notFound(`Index version ${versionId} does not exist.`);
+      if (target.state !== 'building') {
+        throw conflict(
+          `Index version ${versionId} is ${target.state}; only a building version can be activated.`,
+        );
+      }
+      const retired = await tx
+        .update(indexVersions)
+        .set({ state: 'retired', retiredAt: sql`now()`, updatedAt: sql`now()` })
+        .where(eq(indexVersions.state, 'active'))
+        .returning({ id: indexVersions.id });
+      const [activated] = await tx
+        .update(indexVersions)
+        .set({ state: 'active', activatedAt: sql`now()`, updatedAt: sql`now()` })
+        .where(and(eq(indexVersions.id, versionId), eq(indexVersions.state, 'building')))
+        .returning();
+      await tx.execute(sql`
       update documents d
       set status = 'ready', error = null, chunk_count = i.chunk_count, chunks_total = i.chunk_count,
           chunks_embedded = i.chunk_count, updated_at = now()
       from document_ingestions i
       where i.document_id = d.id and i.index_version_id = ${versionId} and i.content_hash = d.content_hash`);
-    const purge = await insertJobs(
-      tx,
-      retired.map((r) => ({
-        kind: JOB_PURGE_VERSION,
-        payload: { indexVersionId: r.id },
-        key: `${JOB_PURGE_VERSION}:${r.id}`,
-        delayMs: deps.config.RAG_RETIRED_PURGE_DELAY_S * 1000,
-        maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
-      })),
-    );
-    return { version: activated!, purge };
-  });
+      const purge = await insertJobs(
+        tx,
+        retired.map((r) => ({
+          ...origin,
+          kind: JOB_PURGE_VERSION,
+          payload: { indexVersionId: r.id },
+          key: `${JOB_PURGE_VERSION}:${r.id}`,
+          delayMs: deps.config.RAG_RETIRED_PURGE_DELAY_S * 1000,
+          maxAttempts: deps.config.JOB_MAX_ATTEMPTS,
+        })),
+      );
+      return { version: activated!, purge };
+    }),
+  );
   await deps.queue.publish(purge);
   deps.logger.info('index version activated', { index_version: version.id });
   return version;

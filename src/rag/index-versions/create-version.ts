@@ -4,6 +4,7 @@ import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, validationFailed } from '../../errors.ts';
 import type { CallMeta } from '../../llm/llm-client.ts';
+import { jobOrigin } from '../../queue/enqueue.ts';
 import { insertJobs } from '../../queue/jobs-store.ts';
 import { maxChunkOverlap } from '../chunking/chunk-text.ts';
 import { JOB_INGEST } from '../job-kinds.ts';
@@ -59,6 +60,8 @@ export async function createIndexVersion(
     );
   }
 
+  // The rebuild's jobs join this request's trace.
+  const origin = jobOrigin(deps);
   const { version, jobs } = await deps.db.transaction(async (tx) => {
     const [building] = await tx
       .select({ id: indexVersions.id })
@@ -80,12 +83,13 @@ export async function createIndexVersion(
       .returning();
     const ingest = rowsOf<{ id: string }>(
       await tx.execute(sql`
-        insert into jobs (kind, payload, max_attempts)
-        select ${JOB_INGEST}, jsonb_build_object('documentId', id, 'indexVersionId', ${version!.id}::int), ${deps.config.JOB_MAX_ATTEMPTS}::int
+        insert into jobs (kind, payload, max_attempts, traceparent, request_id)
+        select ${JOB_INGEST}, jsonb_build_object('documentId', id, 'indexVersionId', ${version!.id}::int),
+          ${deps.config.JOB_MAX_ATTEMPTS}::int, ${origin.traceparent ?? null}, ${origin.requestId ?? null}
         from documents
         returning id`),
     );
-    const watcher = await insertJobs(tx, [activationJob(deps, version!.id)]);
+    const watcher = await insertJobs(tx, [{ ...origin, ...activationJob(deps, version!.id) }]);
     return { version: version as IndexVersion, jobs: [...ingest.map((j) => ({ id: j.id })), ...watcher] };
   });
   await deps.queue.publish(jobs);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { rowsOf } from '../../db/rows.ts';
 import { documentIngestions, indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { traced } from '../../observability/tracing.ts';
 import type { JobDeferral } from '../../queue/job-handler.ts';
 import { switchActiveVersion } from './activation.ts';
 import { ingestJobCounts } from './ingest-job-counts.ts';
@@ -19,9 +20,17 @@ const RECHECK_MS = 2000;
 const MAX_INDEX_WAIT_MS = 10 * 60_000;
 
 async function loadVersion(deps: Deps, id: number) {
-  const [version] = await deps.db.select().from(indexVersions).where(eq(indexVersions.id, id));
+  const [version] = await traced(deps, 'rag.index_versions.get', () =>
+    deps.db.select().from(indexVersions).where(eq(indexVersions.id, id)),
+  );
   return version;
 }
+
+const pendingIngestion = (deps: Deps, versionId: number) =>
+  traced(deps, 'rag.index_versions.ingest_counts', () => ingestJobCounts(deps.db, versionId));
+
+const buildIndex = (deps: Deps, version: Parameters<typeof createVectorIndex>[1]) =>
+  traced(deps, 'rag.index_versions.create_vector_index', () => createVectorIndex(deps.db, version));
 
 /**
  * Builds the HNSW index of the active version once it holds RAG_HNSW_MIN_CHUNKS rows, after its
@@ -33,10 +42,10 @@ export async function buildVectorIndex(
 ): Promise<JobDeferral | undefined> {
   const version = await loadVersion(deps, payload.indexVersionId);
   if (!version || version.state === 'retired' || version.vectorIndexedAt) return undefined;
-  const { pending } = await ingestJobCounts(deps.db, version.id);
+  const { pending } = await pendingIngestion(deps, version.id);
   const waited = Date.now() - (payload.firstTriedAt ?? Date.now());
   if (pending > 0 && waited < MAX_INDEX_WAIT_MS) return { deferMs: RECHECK_MS };
-  await createVectorIndex(deps.db, version);
+  await buildIndex(deps, version);
   deps.logger.info('vector index built', { index_version: version.id, chunks: version.chunkCount });
   return undefined;
 }
@@ -52,7 +61,7 @@ export async function activateWhenBuilt(
 ): Promise<JobDeferral | undefined> {
   const version = await loadVersion(deps, payload.indexVersionId);
   if (version?.state !== 'building' || !version.autoActivate) return undefined;
-  const { pending, dead } = await ingestJobCounts(deps.db, version.id);
+  const { pending, dead } = await pendingIngestion(deps, version.id);
   if (pending > 0) return { deferMs: RECHECK_MS };
   if (dead > 0) {
     deps.logger.warn('index version not activated: ingestion jobs are dead-lettered', {
@@ -62,7 +71,7 @@ export async function activateWhenBuilt(
     return undefined;
   }
   if (!version.vectorIndexedAt && version.chunkCount >= deps.config.RAG_HNSW_MIN_CHUNKS) {
-    await createVectorIndex(deps.db, version);
+    await buildIndex(deps, version);
   }
   await switchActiveVersion(deps, version.id);
   return undefined;
@@ -76,19 +85,23 @@ export async function purgeVersion(deps: Deps, payload: VersionPayload): Promise
   if (version?.state !== 'retired' || version.purgedAt) return undefined;
   for (;;) {
     const deleted = rowsOf(
-      await deps.db.execute(sql`
-        delete from chunks where id in (
-          select id from chunks where index_version_id = ${version.id} limit ${PURGE_BATCH})
-        returning id`),
+      await traced(deps, 'rag.index_versions.purge_chunks', () =>
+        deps.db.execute(sql`
+          delete from chunks where id in (
+            select id from chunks where index_version_id = ${version.id} limit ${PURGE_BATCH})
+          returning id`),
+      ),
     );
     if (deleted.length < PURGE_BATCH) break;
   }
-  await deps.db.delete(documentIngestions).where(eq(documentIngestions.indexVersionId, version.id));
-  await dropVectorIndex(deps.db, version.id);
-  await deps.db
-    .update(indexVersions)
-    .set({ purgedAt: sql`now()`, chunkCount: 0, updatedAt: sql`now()` })
-    .where(and(eq(indexVersions.id, version.id), eq(indexVersions.state, 'retired')));
+  await traced(deps, 'rag.index_versions.purge', async () => {
+    await deps.db.delete(documentIngestions).where(eq(documentIngestions.indexVersionId, version.id));
+    await dropVectorIndex(deps.db, version.id);
+    await deps.db
+      .update(indexVersions)
+      .set({ purgedAt: sql`now()`, chunkCount: 0, updatedAt: sql`now()` })
+      .where(and(eq(indexVersions.id, version.id), eq(indexVersions.state, 'retired')));
+  });
   deps.logger.info('retired index version purged', { index_version: version.id });
   return undefined;
 }

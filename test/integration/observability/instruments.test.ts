@@ -81,6 +81,22 @@ describe('metric instruments recorded where the work happens', () => {
     expect(sumOf(await pointsOf(reader, instrumentNames.requestCost), { 'http.route': '/analyze' })).toBe(1);
   });
 
+  it("a streamed answer's cost is recorded once its body has ended", async () => {
+    setup();
+    const res = await t.as(
+      'metrics-stream',
+      '/chat',
+      postJson({ message: 'What does the write-ahead log record?', stream: true }),
+    );
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const routeCost = async () =>
+      sumOf(await pointsOf(reader, instrumentNames.requestCost), { 'http.route': '/chat' });
+    // The model call runs while the body streams: nothing is recorded before the body is read.
+    expect(await routeCost()).toBe(0);
+    await res.text();
+    expect(await routeCost()).toBe(1);
+  });
+
   it('guard rejections, finished jobs, the queue depth', async () => {
     setup();
     const send = (text: string) =>

@@ -46,7 +46,12 @@ const childrenOf = (spans: CollectedSpan[], parent: CollectedSpan) =>
 
 describe('tracing on Node, exported over OTLP/JSON', () => {
   const t = useTestApp('pglite', {
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k%20ey' },
+    env: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=k%20ey',
+      // The index rebuild's purge job runs in the same drain.
+      RAG_RETIRED_PURGE_DELAY_S: '0',
+    },
   });
   const spansOf = async (traceId: string) => {
     await t.deps.telemetry.flush();
@@ -185,6 +190,36 @@ describe('tracing on Node, exported over OTLP/JSON', () => {
     expect(ancestors(spans, tool).slice(0, 2)).toEqual(['agent.step', 'invoke_agent assistant']);
     expect(named(spans, 'agents.run.record_step').length).toBeGreaterThan(0);
     expect(ancestors(spans, one(spans, 'agents.run.finish'))[0]).toBe('agent.step');
+  });
+
+  it('an index rebuild: the activation and purge jobs join the admin request trace, each query in a span', async () => {
+    await upload('trace-rebuild', 'Vacuum reclaims storage occupied by dead tuples.');
+    await drain(t);
+    const res = await t.as('trace-admin', '/admin/index/versions', {
+      ...postJson({ chunk_size: 64, chunk_overlap: 8 }),
+      role: 'admin',
+    });
+    expect(res.status).toBe(202);
+    await drain(t);
+    const spans = await spansOf(traceOf(res).traceId);
+
+    const activation = named(spans, 'job rag.activate-version').at(-1)!;
+    expect(ancestors(spans, activation).at(-1)).toBe('POST /admin/index/versions');
+    expect(childrenOf(spans, activation)).toEqual(
+      expect.arrayContaining([
+        'rag.index_versions.get',
+        'rag.index_versions.ingest_counts',
+        'rag.index_versions.switch',
+      ]),
+    );
+    const purge = one(spans, 'job rag.purge-version');
+    expect(childrenOf(spans, purge)).toEqual(
+      expect.arrayContaining([
+        'rag.index_versions.get',
+        'rag.index_versions.purge_chunks',
+        'rag.index_versions.purge',
+      ]),
+    );
   });
 
   it('honours an incoming traceparent: same trace, the caller span as parent', async () => {

@@ -1,0 +1,49 @@
+/** SSE and NDJSON bodies go on after the handler returns: their model calls finish while they stream. */
+export function isStreamed(contentType: string | null): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  return mediaType === 'text/event-stream' || mediaType === 'application/x-ndjson';
+}
+
+// The callbacks of each body this module wrapped, so later callers join them instead of wrapping again.
+const endCallbacks = new WeakMap<ReadableStream<Uint8Array>, (() => void)[]>();
+
+/**
+ * Passes `body` through unchanged and calls `done` once when it ends: read to the end, failed, or
+ * cancelled by the client going away. Several callers (the in-flight slot, the request's cost
+ * metric, ...) share one wrapper: a body this returned gets the new callback added, not re-wrapped.
+ */
+export function whenBodyEnds(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const joined = endCallbacks.get(body);
+  if (joined) {
+    joined.push(done);
+    return body;
+  }
+  const callbacks = [done];
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    for (const callback of callbacks) callback();
+  };
+  const reader = body.getReader();
+  const wrapped = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done: finished, value } = await reader.read();
+        if (finished) {
+          end();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        end();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      end();
+      await reader.cancel(reason);
+    },
+  });
+  endCallbacks.set(wrapped, callbacks);
+  return wrapped;
+}
