@@ -5,6 +5,8 @@ import { TEST_JWT_SECRET } from './test/helpers/test-secret.ts';
 const workerEnv = {
   JWT_SECRET: TEST_JWT_SECRET,
   LOG_LEVEL: 'warn',
+  // test/workers/billing-webhooks.test.ts signs its events with it.
+  BILLING_WEBHOOK_SECRET: 'whsec_test_billing_secret_0123456789',
   // As in test/helpers/test-app.ts: no test meets the rate limiter by accident (the guards' tests set their own).
   RATE_LIMIT_POLICIES:
     'model:1000000/1s;write:1000000/1s;read:1000000/1s;admin:1000000/1s;anonymous:1000000/1s',

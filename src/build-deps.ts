@@ -1,6 +1,8 @@
 import { fetchTransport } from './agents/tools/http/fetch-transport.ts';
 import { withHostBreakers } from './agents/tools/http/host-breakers.ts';
 import type { OutboundHttp } from './agents/tools/http/outbound-http.ts';
+import { createApiKeyCache } from './auth/api-key-cache.ts';
+import { hs256Secrets } from './auth/hs256-keys.ts';
 import { createPrincipalCache } from './auth/resolve-principal.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
@@ -11,6 +13,7 @@ import { memoryGuardBackend } from './guards/memory/memory-guards.ts';
 import type { ClientAddress } from './guards/rate-limit/client-address.ts';
 import { type BindLlm, createLlm } from './llm/create-llm.ts';
 import type { LlmClient } from './llm/llm-client.ts';
+import type { ChatTransport } from './llm/openai/chat-transport.ts';
 import { countBreakerTransitions } from './observability/instruments.ts';
 import type { Logger } from './observability/logger.ts';
 import { noTelemetry, type Telemetry } from './observability/telemetry.ts';
@@ -31,6 +34,8 @@ export function buildDeps(options: {
   telemetry?: Telemetry;
   /** The model provider instead of LLM_PROVIDER's (tests); it is wrapped and accounted all the same. */
   llm?: LlmClient;
+  /** How an OpenAI-compatible provider sends chat requests; the runtime's fetch when absent. */
+  chatTransport?: ChatTransport;
   queue?: JobQueue;
   guards?: Guards;
   clientAddress?: ClientAddress;
@@ -45,9 +50,17 @@ export function buildDeps(options: {
     config,
     logger: options.logger,
     telemetry,
-    bindLlm: createLlm({ config, logger: options.logger, telemetry, provider: options.llm, now }),
+    bindLlm: createLlm({
+      config,
+      logger: options.logger,
+      telemetry,
+      provider: options.llm,
+      chatTransport: options.chatTransport,
+      now,
+    }),
     tokens: createTokenVerifier({
       secret: config.JWT_SECRET,
+      previousSecrets: hs256Secrets(undefined, config.JWT_SECRET_PREVIOUS),
       jwksUrl: config.JWT_JWKS_URL,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
@@ -60,6 +73,7 @@ export function buildDeps(options: {
       logger: options.logger,
     }),
     principalCache: createPrincipalCache(),
+    apiKeyCache: createApiKeyCache({ ttlMs: config.API_KEY_CACHE_TTL_S * 1000 }),
     queue: withSendRetry(options.queue ?? createDatabaseQueue(), { logger: options.logger }),
     ragCache: createRagCache({ entries: config.RAG_CACHE_ENTRIES, ttlMs: config.RAG_CACHE_TTL_S * 1000 }),
     guards: options.guards ?? createGuards(config, { memory: memoryGuardBackend }, 'memory'),

@@ -1,4 +1,5 @@
 import type { OutboundHttp } from './agents/tools/http/outbound-http.ts';
+import type { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { PrincipalCache } from './auth/resolve-principal.ts';
 import type { TokenVerifier } from './auth/token-verifier.ts';
 import type { Config } from './config/schema.ts';
@@ -28,6 +29,8 @@ export interface Deps {
   usage: UsageSink;
   tokens: TokenVerifier;
   principalCache: PrincipalCache;
+  /** API keys looked up by hash, for API_KEY_CACHE_TTL_S (src/auth/api-key-cache.ts). */
+  apiKeyCache: ApiKeyCache;
   queue: JobQueue;
   ragCache: RagCache;
   /** Rate limiter and idempotency store behind the guards middleware. */

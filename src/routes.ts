@@ -1,7 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { accountAdminRouter, accountRouter } from './account/index.ts';
+import { adminDashboardRouter, adminRouter } from './admin/index.ts';
+import { adminUsersRouter } from './admin/users/index.ts';
 import { agentsAdminRouter, agentsRouter } from './agents/index.ts';
 import { apiReferenceRouter } from './api-reference/index.ts';
 import { authRouter } from './auth/index.ts';
+import { plansAdminRouter } from './billing/plans/index.ts';
+import { usageRecordsAdminRouter } from './billing/usage-records/index.ts';
+import { billingWebhooksRouter } from './billing/webhooks/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
 import { metricsRouter } from './observability/metrics-export/index.ts';
@@ -16,6 +22,7 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   metricsRouter,
   apiReferenceRouter,
   authRouter,
+  accountRouter,
   ragRouter,
   jobsAdminRouter,
   analyzeRouter,
@@ -23,8 +30,18 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   usageRouter,
   agentsRouter,
   agentsAdminRouter,
+  adminUsersRouter,
+  adminRouter,
+  adminDashboardRouter,
+  billingWebhooksRouter,
+  usageRecordsAdminRouter,
+  plansAdminRouter,
+  accountAdminRouter,
 ];
 
-export function mountRoutes(app: OpenAPIHono<AppEnv>): void {
-  for (const router of routers) app.route('/', router);
+export function mountRoutes(
+  app: OpenAPIHono<AppEnv>,
+  mounted: readonly OpenAPIHono<AppEnv>[] = routers,
+): void {
+  for (const router of mounted) app.route('/', router);
 }

@@ -1,3 +1,5 @@
+import { retentionMaintenance } from '../src/account/retention.ts';
+import { subscriptionMaintenance } from '../src/billing/subscriptions/period-end.ts';
 import type { Deps } from '../src/deps.ts';
 import { countJobs, type QueueDepthRow } from '../src/observability/instruments.ts';
 import { traced } from '../src/observability/tracing.ts';
@@ -41,6 +43,10 @@ export async function runScheduledMaintenance(
   await deleteFinishedJobs(deps.db, FINISHED_RETENTION_HOURS);
   const stale = await staleQueuedJobs(deps.db, { graceMs: STALE_AFTER_MS, limit: REPUBLISH_LIMIT });
   await deps.queue.publish(stale);
+  // Subscriptions whose period ended: usage records, plan fallbacks, admin renewals (logs its own failure).
+  await subscriptionMaintenance(deps);
+  // RETENTION_*_DAYS, in bounded batches (logs its own failure).
+  await retentionMaintenance(deps);
   if (recordQueueDepth) recordQueueDepth(await traced(deps, 'queue.jobs.count', () => countJobs(deps.db)));
   const report = { buried: buried.length, republished: stale.length };
   if (report.buried > 0 || report.republished > 0) deps.logger.warn('job maintenance', { ...report });

@@ -2,26 +2,39 @@ import type { MiddlewareHandler } from 'hono';
 import { isDatabaseUnavailable } from '../db/pg-errors.ts';
 import { databaseUnavailable, forbidden, unauthorized } from '../errors.ts';
 import type { AuthedEnv } from '../http/app-env.ts';
-import type { Role } from './principal.ts';
+import { assertActive, authenticateApiKey, isApiKey } from './api-keys.ts';
+import type { Principal, Role } from './principal.ts';
 import { resolvePrincipal } from './resolve-principal.ts';
 
-const bearer = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+const bearer = /^Bearer ([\x21-\x7e]+)$/;
+const jwt = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
- * Verifies the bearer JWT, upserts the user and sets `principal` on the context (401 otherwise);
- * with a role, also 403 unless the caller has it.
+ * Authenticates the bearer credential, a JWT (its user upserted) or an API key (acting as its
+ * owner), and sets `principal` on the context (401 otherwise); 403 for a disabled account, a key
+ * outside its scopes, and, with a role, unless the caller has it.
  */
 export function requireAuth(role?: Role): MiddlewareHandler<AuthedEnv> {
   return async function requireAuthMiddleware(c, next) {
     const header = c.req.header('Authorization');
-    if (!header) throw unauthorized('Send a token in the Authorization header: "Bearer <JWT>".');
-    const match = bearer.exec(header.trim());
-    if (!match) throw unauthorized('The Authorization header must be "Bearer <JWT>".');
+    if (!header) throw unauthorized('Send a token in the Authorization header: "Bearer <JWT or API key>".');
+    const credential = bearer.exec(header.trim())?.[1];
+    if (!credential || (!isApiKey(credential) && !jwt.test(credential))) {
+      throw unauthorized('The Authorization header must be "Bearer <JWT or API key>".');
+    }
     const deps = c.get('deps');
-    const claims = await deps.tokens.verify(match[1]!);
-    // Every guarded route stores the caller first: an unreachable database is a 503 here, for the
-    // routes whose own error handler (/v1) does not classify database errors.
-    const principal = await resolvePrincipal(deps, claims).catch((error: unknown) => {
+    const authenticate = async (): Promise<Principal> => {
+      if (isApiKey(credential)) {
+        return authenticateApiKey(deps, { credential, method: c.req.method, path: c.req.path, role });
+      }
+      const claims = await deps.tokens.verify(credential);
+      const user = await resolvePrincipal(deps, claims);
+      assertActive(user);
+      return { userId: user.userId, role: user.role, plan: user.plan };
+    };
+    // Every guarded route stores or reads the caller first: an unreachable database is a 503 here,
+    // for the routes whose own error handler (/v1) does not classify database errors.
+    const principal = await authenticate().catch((error: unknown) => {
       if (!isDatabaseUnavailable(error)) throw error;
       c.get('logger').warn('database unavailable', { err: error });
       throw databaseUnavailable();

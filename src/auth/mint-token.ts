@@ -1,7 +1,11 @@
 import { SignJWT } from 'jose';
+import { hs256KeyId } from './hs256-keys.ts';
 import type { Role } from './principal.ts';
 
-/** Signs an HS256 token for local use (the token script, the startup banner, tests). */
+/**
+ * Signs an HS256 token for local use (the token script, the startup banner, tests), with the `kid`
+ * of its secret so the verifier checks that one secret during a rotation.
+ */
 export async function mintToken(options: {
   secret: string;
   sub: string;
@@ -11,7 +15,7 @@ export async function mintToken(options: {
   audience?: string;
 }): Promise<string> {
   let jwt = new SignJWT({ role: options.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: await hs256KeyId(options.secret) })
     .setSubject(options.sub)
     .setIssuedAt()
     .setExpirationTime(options.expiresIn ?? '12h');

@@ -1,5 +1,6 @@
 import {
   createRemoteJWKSet,
+  decodeProtectedHeader,
   type JWTPayload,
   type JWTVerifyGetKey,
   errors as joseErrors,
@@ -9,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { AppError, unauthorized } from '../errors.ts';
 import { textProblem } from '../http/text-safety.ts';
 import type { Logger } from '../observability/logger.ts';
+import { hs256Candidates, hs256Keys } from './hs256-keys.ts';
 import { type Role, roles } from './principal.ts';
 
 interface VerifiedClaims {
@@ -26,6 +28,11 @@ export interface TokenVerifier {
 
 export interface TokenVerifierOptions {
   secret?: string;
+  /**
+   * Older HS256 secrets still accepted while tokens signed with them expire (JWT_SECRET_PREVIOUS,
+   * comma-separated): rotation without downtime. A token's `kid` picks its secret when it names one.
+   */
+  previousSecrets?: readonly string[];
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
@@ -131,7 +138,8 @@ function lifetimeProblem(payload: JWTPayload, nowS: number, skewS: number, maxAg
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const maxSubjectLength = options.maxSubjectLength ?? DEFAULT_MAX_SUBJECT_LENGTH;
   const maxAgeS = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_S;
-  const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
+  const secrets = [options.secret, ...(options.previousSecrets ?? [])].filter((s): s is string => !!s);
+  const hsKeys = secrets.length > 0 ? hs256Keys([...new Set(secrets)]) : undefined;
   const jwks =
     options.jwks ??
     (options.jwksUrl
@@ -141,12 +149,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           cacheMaxAge: options.jwksCacheMaxAgeMs,
         })
       : undefined);
-  if (!secret && !jwks) throw new Error('A token verifier needs JWT_SECRET or JWT_JWKS_URL.');
+  if (!hsKeys && !jwks) throw new Error('A token verifier needs JWT_SECRET or JWT_JWKS_URL.');
   // The accepted algorithms follow from the configured keys, so a token can never pick
   // its own verification method (no "none", no HS256 signed with a public key).
-  const algorithms = [...(secret ? ['HS256'] : []), ...(jwks ? asymmetric : [])];
+  const algorithms = [...(hsKeys ? ['HS256'] : []), ...(jwks ? asymmetric : [])];
   const key: JWTVerifyGetKey = async (header, token) => {
-    if (header.alg === 'HS256' && secret) return secret;
     if (!jwks) throw new joseErrors.JOSEAlgNotAllowed('algorithm not allowed');
     try {
       return await jwks(header, token);
@@ -161,20 +168,45 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const now = options.now ?? Date.now;
   const verified = new LRUCache<string, VerifiedClaims>({ max: 10_000, ttlResolution: 0, perf: { now } });
 
+  const verifyOptions = () => ({
+    algorithms,
+    issuer: options.issuer,
+    audience: options.audience,
+    clockTolerance: options.clockSkewSeconds,
+    currentDate: new Date(now()),
+    requiredClaims: ['sub', 'exp'],
+  });
+
+  // HS256 with more than one secret: the one the token's kid names, else each in turn (current
+  // first); only a signature mismatch moves on, any other refusal is the token's own.
+  async function verifyPayload(token: string): Promise<JWTPayload> {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new joseErrors.JWSInvalid('malformed header');
+    }
+    if (header.alg !== 'HS256' || !hsKeys) return (await jwtVerify(token, key, verifyOptions())).payload;
+    const candidates = hs256Candidates(await hsKeys, typeof header.kid === 'string' ? header.kid : undefined);
+    let failure: unknown;
+    for (const candidate of candidates) {
+      try {
+        return (await jwtVerify(token, candidate.key, verifyOptions())).payload;
+      } catch (error) {
+        if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
+        failure = error;
+      }
+    }
+    throw failure;
+  }
+
   return {
     async verify(token) {
       const cached = verified.get(token);
       if (cached) return cached;
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms,
-          issuer: options.issuer,
-          audience: options.audience,
-          clockTolerance: options.clockSkewSeconds,
-          currentDate: new Date(now()),
-          requiredClaims: ['sub', 'exp'],
-        }));
+        payload = await verifyPayload(token);
       } catch (error) {
         if (error instanceof KeySetUnavailable) {
           options.logger?.warn('jwks fetch failed', { err: error.cause });

@@ -50,6 +50,9 @@ export const configSchema = z
   .object({
     PORT: int(8787, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
+    // Node: `api` serves requests without consuming jobs, `worker` consumes jobs and answers only
+    // /health, /ready and /metrics, `all` does both (src/node/main.ts).
+    PROCESS_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DB_POOL_MAX: int(10, 1, 200),
@@ -67,6 +70,50 @@ export const configSchema = z
     JWT_JWKS_TIMEOUT_MS: int(5000, 100, 60_000),
     JWT_JWKS_COOLDOWN_MS: int(30_000, 0, 3_600_000),
     JWT_JWKS_CACHE_MAX_AGE_MS: int(600_000, 1000, 86_400_000),
+    // Rotation: secrets still accepted for HS256 tokens besides JWT_SECRET, comma-separated (src/auth/hs256-keys.ts).
+    JWT_SECRET_PREVIOUS: optionalString.pipe(
+      z
+        .string()
+        .refine(
+          (v) => v.split(',').every((s) => s.trim().length >= 32),
+          'each secret must be at least 32 characters',
+        )
+        .optional(),
+    ),
+    // How long a looked-up API key is trusted by an instance: a key revoked elsewhere stops within it.
+    API_KEY_CACHE_TTL_S: int(30, 0, 300),
+    API_KEY_MAX_PER_USER: int(50, 1, 1000),
+    // The admin dashboard's session cookies are signed with this; unset, with a key derived from
+    // JWT_SECRET (src/admin/dashboard/session.ts). With neither, dashboard sign-in is unavailable.
+    ADMIN_SESSION_SECRET: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
+    ADMIN_SESSION_TTL_S: int(28_800, 60, 604_800),
+    // Retention, in days (0 keeps forever), enforced by the maintenance sweep in bounded batches
+    // (src/account/retention.ts). Usage events feed monthly quotas and billing: at least 62 days.
+    RETENTION_USAGE_EVENTS_DAYS: int(0, 0, 36_500).refine(
+      (v) => v === 0 || v >= 62,
+      'must be 0 or at least 62',
+    ),
+    RETENTION_MESSAGES_DAYS: int(0, 0, 36_500),
+    RETENTION_AGENT_RUNS_DAYS: int(0, 0, 36_500),
+    RETENTION_AUDIT_DAYS: int(0, 0, 36_500),
+    RETENTION_BATCH_SIZE: int(1000, 10, 100_000),
+    // Billing (README, "Subscriptions and billing webhooks"): the inbound webhook's signing secret
+    // (unset: POST /billing/webhooks answers 404), its timestamp tolerance, and a price → plan map
+    // used when a price carries no `cairn_plan` metadata.
+    BILLING_WEBHOOK_SECRET: optionalString.pipe(
+      z.string().min(16, 'must be at least 16 characters').optional(),
+    ),
+    BILLING_WEBHOOK_TOLERANCE_S: int(300, 1, 86_400),
+    BILLING_PRICE_PLANS: jsonSetting(z.record(z.string().min(1).max(255), z.string().min(1).max(64))),
+    // Usage records go out to this URL as signed webhooks (through the job queue) when set, signed
+    // with BILLING_USAGE_WEBHOOK_SECRET, else BILLING_WEBHOOK_SECRET.
+    BILLING_USAGE_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    BILLING_USAGE_WEBHOOK_SECRET: optionalString.pipe(
+      z.string().min(16, 'must be at least 16 characters').optional(),
+    ),
+    BILLING_USAGE_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
     LLM_PROVIDER: z.enum(['local', 'openai']).default('local'),
     OPENAI_API_KEY: optionalString,
     LLM_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -132,6 +179,9 @@ export const configSchema = z
     GUARD_TIMEOUT_MS: int(2000, 10, 60_000),
     TRUST_PROXY: int(0, 0, 10),
     MAX_INFLIGHT_PER_USER: int(32, 1, 100_000),
+    // Plans and quotas (src/billing/quotas): `off` stops checking and counting them entirely.
+    QUOTA_ENFORCEMENT: z.enum(['on', 'off']).default('on'),
+    QUOTA_RESERVATION_TTL_S: int(900, 60, 86_400),
     AGENT_MAX_STEPS: int(8, 1, 100),
     AGENT_MAX_DEPTH: int(2, 0, 5),
     AGENT_TIMEOUT_MS: int(60_000, 100, 3_600_000),
@@ -183,6 +233,21 @@ export const configSchema = z
         code: 'custom',
         path: ['RAG_CHUNK_OVERLAP'],
         message: 'must be at most a quarter of RAG_CHUNK_SIZE',
+      });
+    }
+    // The embedded database belongs to one process: an api alone would leave its jobs unconsumed.
+    if (c.PROCESS_ROLE !== 'all' && !c.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROCESS_ROLE'],
+        message: 'api and worker need DATABASE_URL (the embedded database serves one process)',
+      });
+    }
+    if (c.BILLING_USAGE_WEBHOOK_URL && !c.BILLING_USAGE_WEBHOOK_SECRET && !c.BILLING_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BILLING_USAGE_WEBHOOK_URL'],
+        message: 'needs BILLING_USAGE_WEBHOOK_SECRET or BILLING_WEBHOOK_SECRET to sign the records',
       });
     }
     if (c.LLM_PROVIDER === 'openai' && !c.OPENAI_API_KEY && !c.LLM_BASE_URL) {

@@ -27,6 +27,7 @@ function sqlState(error: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (error: unknown) => sqlState(error) === '23505';
+export const isForeignKeyViolation = (error: unknown) => sqlState(error) === '23503';
 
 // Socket errors (Node, workerd) and postgres.js's own connection codes.
 const connectionCodes = new Set([

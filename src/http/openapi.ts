@@ -34,7 +34,7 @@ export const problemResponses = {
   415: problem('Unsupported Content-Type'),
   422: problem('Semantically invalid request'),
   429: problem(
-    "Rate limit exceeded, or too many of the caller's requests in progress; retry after Retry-After",
+    "Rate limit exceeded, too many of the caller's requests in progress, or a usage quota of the plan exhausted (usage-quota-exhausted: quota, limit, used, resets_at); retry after Retry-After",
   ),
   502: problem('The model provider failed'),
   503: problem(
@@ -48,7 +48,7 @@ export function registerSecurityScheme(app: OpenAPIHono<AppEnv>): void {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description:
-      'HS256 with JWT_SECRET, or RS/ES keys from JWT_JWKS_URL. `sub` is the user id, `role` is user or admin.',
+      'A JWT (HS256 with JWT_SECRET or JWT_SECRET_PREVIOUS, or RS/ES keys from JWT_JWKS_URL; `sub` is the user id, `role` is user or admin), or an API key (`cairn_sk_...`, from POST /me/api-keys) acting as its owner within its scopes.',
   });
 }
 

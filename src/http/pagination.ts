@@ -92,11 +92,14 @@ const isTimestampKey = (text: string) => {
 const cursorIds = {
   uuid: { schema: z.uuid(), cast: (id: string) => sql`${id}::uuid` },
   bigint: { schema: z.string().regex(/^[1-9][0-9]{0,17}$/), cast: (id: string) => sql`${id}::bigint` },
+  // Text keys (user ids, JWT subjects), bounded as subjects are.
+  text: { schema: z.string().min(1).max(4096), cast: (id: string) => sql`${id}::text` },
 };
 
 const keysetCursorSchemas = {
   uuid: z.strictObject({ t: z.string().refine(isTimestampKey), i: cursorIds.uuid.schema }),
   bigint: z.strictObject({ t: z.string().refine(isTimestampKey), i: cursorIds.bigint.schema }),
+  text: z.strictObject({ t: z.string().refine(isTimestampKey), i: cursorIds.text.schema }),
 };
 
 /** What keysetPage hands a list's query to build it with. */
@@ -120,8 +123,8 @@ export async function keysetPage<Row extends { id: string | number; sortKey: str
   columns: {
     timestamp: AnyColumn;
     id: AnyColumn;
-    /** The id column's type: uuid unless said (bigint for identity columns). */
-    idType?: 'uuid' | 'bigint';
+    /** The id column's type: uuid unless said (bigint for identity columns, text for user ids). */
+    idType?: 'uuid' | 'bigint' | 'text';
   },
   fetch: (keyset: Keyset) => Promise<Row[]>,
   toItem: (row: Row) => Item,

@@ -121,7 +121,7 @@ export function requestContext(options: { resolveDeps: DepsResolver }): Middlewa
     c.set('deps', deps);
     c.set('logger', logger);
     const { telemetry } = deps;
-    const scope: WorkScope = { requestId, modelCalls: 0, costUsd: 0 };
+    const scope: WorkScope = { requestId, modelCalls: 0, costUsd: 0, tokens: 0 };
     const parent: OtelContext = withScope(contextFromTraceparent(c.req.header('traceparent')), scope);
 
     const handle = async () => {
@@ -143,9 +143,10 @@ export function requestContext(options: { resolveDeps: DepsResolver }): Middlewa
           telemetry.instruments.requestCost.record(scope.costUsd, { 'http.route': route });
       };
       // A streamed answer's model calls end with its body, after this middleware has returned.
-      const body = c.res.body;
-      if (body && isStreamed(c.res.headers.get('Content-Type')))
-        c.res = new Response(whenBodyEnds(body, recordCost), c.res);
+      // The content type first: reading `body` of @hono/node-server's lightweight Response turns
+      // it into a full one, which then costs more to build and to write.
+      const body = isStreamed(c.res.headers.get('Content-Type')) ? c.res.body : null;
+      if (body) c.res = new Response(whenBodyEnds(body, recordCost), c.res);
       else recordCost();
       const fields = {
         method: c.req.method,

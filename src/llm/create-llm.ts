@@ -8,6 +8,7 @@ import { createAccounting } from './call-accounting.ts';
 import { instrumentLlm } from './instrumented-client.ts';
 import type { AccountedLlm, LlmClient } from './llm-client.ts';
 import { createLocalClient } from './local/local-client.ts';
+import type { ChatTransport } from './openai/chat-transport.ts';
 import { createOpenAiClient } from './openai/openai-client.ts';
 import { createPriceTable } from './pricing/price-table.ts';
 import { limitInflight } from './resilience/inflight-limit.ts';
@@ -16,7 +17,7 @@ import { createResilience } from './resilience/resilience.ts';
 /** The accounted model client, for one usage sink. */
 export type BindLlm = (sink: UsageSink) => AccountedLlm;
 
-function createProvider(config: Config): LlmClient {
+function createProvider(config: Config, chatTransport: ChatTransport | undefined): LlmClient {
   switch (config.LLM_PROVIDER) {
     case 'local':
       return createLocalClient({
@@ -35,6 +36,7 @@ function createProvider(config: Config): LlmClient {
         embeddingModel: config.EMBEDDING_MODEL ?? 'text-embedding-3-small',
         embeddingDimensions: config.EMBEDDING_DIMENSIONS,
         timeoutMs: config.LLM_TIMEOUT_MS,
+        chatTransport,
       });
   }
 }
@@ -50,12 +52,14 @@ export function createLlm(options: {
   /** Spans and metrics of each call; none recorded when absent (tools, unit tests). */
   telemetry?: Telemetry;
   provider?: LlmClient;
+  /** How an OpenAI-compatible provider sends chat requests; the runtime's fetch when absent. */
+  chatTransport?: ChatTransport;
   now: () => Date;
 }): BindLlm {
   const { config } = options;
   const telemetry = options.telemetry ?? noTelemetry();
   // Shed beyond LLM_MAX_INFLIGHT calls toward the provider (a stream holds its slot until its last event).
-  const provider = limitInflight(options.provider ?? createProvider(config), {
+  const provider = limitInflight(options.provider ?? createProvider(config, options.chatTransport), {
     max: config.LLM_MAX_INFLIGHT,
   });
   const resilience = createResilience({

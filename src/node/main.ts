@@ -8,11 +8,13 @@ import { answerClientErrors } from '../http/client-error.ts';
 import { jobHandlers } from '../job-handlers.ts';
 import { countJobs, observeQueueDepth } from '../observability/instruments.ts';
 import { createLogger } from '../observability/logger.ts';
+import { metricsRouter } from '../observability/metrics-export/index.ts';
 import { createPrometheusMeter } from '../observability/metrics-export/prometheus-export.ts';
 import { asyncContextStore, createTelemetry } from '../observability/telemetry.ts';
 import { correlationFields } from '../observability/tracing.ts';
 import { createDatabaseQueue } from '../queue/database-queue.ts';
 import { createJobConsumer, type JobConsumer } from '../queue/job-consumer.ts';
+import { systemRouter } from '../system/index.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
 import { nodeClientAddress } from './client-address.ts';
@@ -21,6 +23,7 @@ import { nodeGuards } from './node-guards.ts';
 import { createOffloadPool } from './offload-pool.ts';
 import { openDatabase } from './open-database.ts';
 import { createPinnedHttp } from './pinned-http.ts';
+import { createUndiciChatTransport } from './undici-chat-transport.ts';
 
 const started = performance.now();
 const { config, generatedSecret } = await loadNodeConfig(process.env).catch((error: unknown) => {
@@ -62,7 +65,9 @@ const usage = createBatchedUsageWriter({
   batchSize: config.USAGE_BATCH_SIZE,
   flushIntervalMs: config.USAGE_FLUSH_INTERVAL_MS,
 });
-// Every instance consumes the jobs table (FOR UPDATE SKIP LOCKED); publishing here wakes this one at once.
+// PROCESS_ROLE=api leaves jobs to the `worker` processes, which find them by polling.
+const consuming = config.PROCESS_ROLE !== 'api';
+// Every consuming instance polls the jobs table (FOR UPDATE SKIP LOCKED); publishing here wakes this one at once.
 let consumer: JobConsumer | undefined;
 const deps = completeDeps(
   buildDeps({
@@ -73,26 +78,34 @@ const deps = completeDeps(
     guards: nodeGuards(config, database.db, logger),
     clientAddress: nodeClientAddress,
     outboundHttp: createPinnedHttp(),
+    chatTransport: createUndiciChatTransport(),
   }),
   database.db,
   usage,
 );
-const app = createApp(() => deps);
+// A worker still listens, for probes and for its own metrics (the jobs it ran, their model calls).
+const app = createApp(
+  () => deps,
+  config.PROCESS_ROLE === 'worker' ? [systemRouter, metricsRouter] : undefined,
+);
 // Jobs' CPU-heavy steps (HTML extraction, chunking, token counting) run in worker threads, one per job.
-const offload = createOffloadPool({ size: config.JOB_CONCURRENCY });
+const offload = consuming ? createOffloadPool({ size: config.JOB_CONCURRENCY }) : undefined;
 // The embedded database belongs to this process alone, so jobs it left running resume, once listening.
-const jobs = createJobConsumer({
-  deps,
-  handlers: jobHandlers,
-  releaseRunning: database.kind === 'pglite',
-  offload,
-});
+const jobs = consuming
+  ? createJobConsumer({ deps, handlers: jobHandlers, releaseRunning: database.kind === 'pglite', offload })
+  : undefined;
 consumer = jobs;
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
-  logger.info('listening', { port, host: config.HOST, database: database.kind, pid: process.pid });
+  logger.info('listening', {
+    port,
+    host: config.HOST,
+    database: database.kind,
+    role: config.PROCESS_ROLE,
+    pid: process.pid,
+  });
   // Only now: a job, even one that stopped the previous process, must never keep the port closed.
-  jobs.start().catch((error: unknown) => logger.error('job consumer failed to start', { err: error }));
+  jobs?.start().catch((error: unknown) => logger.error('job consumer failed to start', { err: error }));
   if (generatedSecret) {
     startupBanner({ ...config, PORT: port }, performance.now() - started).then((text) =>
       process.stderr.write(`${text}\n`),
@@ -109,9 +122,8 @@ const shutdown = (signal: string) => {
   logger.info('shutting down', { signal });
   // In-flight requests and jobs finish first, then their usage events are stored, then the database closes.
   server.close(() =>
-    jobs
-      .stop()
-      .then(() => offload.close())
+    Promise.resolve(jobs?.stop())
+      .then(() => offload?.close())
       .then(() => usage.close())
       .then(() => telemetry.shutdown())
       .then(() => database.close())

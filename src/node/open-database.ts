@@ -1,5 +1,7 @@
-import { mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -79,12 +81,35 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
   };
 }
 
+/** Creates and migrates a new embedded database in a process of its own (pglite-init-process.ts). */
+function initializeInProcess(dataDir: string): Promise<void> {
+  const script = fileURLToPath(new URL('./pglite-init-process.ts', import.meta.url));
+  const child = spawn(process.execPath, [script, dataDir, MIGRATIONS_FOLDER], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`creating the embedded database failed (${signal ?? `exit code ${code}`})`)),
+    );
+  });
+}
+
 /**
  * Embedded PostgreSQL in a worker thread, as the server runs it: a long statement (an HNSW index
  * build, a large insert) keeps only that thread busy, and requests are still answered meanwhile.
+ * A new folder is first created and migrated by a short-lived process, so that its peak memory
+ * does not stay with the server.
  */
 export async function openPgliteThread(dataDir: string | undefined): Promise<DatabaseHandle> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    const created = await access(path.join(dataDir, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    );
+    if (!created) await initializeInProcess(dataDir);
+  }
   const client = await openPgliteInWorker(dataDir);
   // The client implements the part of PGlite's API drizzle's PGlite driver uses.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema });
@@ -99,9 +124,9 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Dat
     async migrate() {
       const before = await applied();
       await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      // A new database (or new migrations) grew the thread's memory, which WebAssembly never
-      // returns: a fresh thread on the same files starts from the idle footprint instead.
-      // (In memory, a restart would lose the database: only files are reopened.)
+      // New migrations grew the thread's memory, which WebAssembly never returns: a fresh thread
+      // on the same files starts nearer the idle footprint instead. (In memory, a restart would
+      // lose the database: only files are reopened.)
       if (dataDir && (await applied()) !== before) await client.restart();
     },
     close: () => client.close(),

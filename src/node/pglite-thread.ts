@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
-import type { PgliteReply, PgliteRequest } from './pglite-protocol.ts';
+import { PGLITE_SETTINGS, type PgliteReply, type PgliteRequest } from './pglite-protocol.ts';
 
 // The worker thread that owns the embedded database (see pglite-in-worker.ts): PGlite runs each
 // statement synchronously in WebAssembly, so here a long statement (an HNSW build, a large insert)
@@ -16,12 +16,6 @@ const parsers = Object.fromEntries(
     asText,
   ]),
 );
-
-// The embedded database's settings (written to its postgresql.conf at every start). PGlite is one
-// session over files the OS caches anyway, so PostgreSQL's own 128 MB buffer pool mostly
-// duplicates that cache: 16 MB took an idle instance's thread from 280 to 160 MB (8 MB with
-// wal_buffers = 256kB: 151 MB; WebAssembly's initial 128 MB memory is the floor).
-const SETTINGS = ['shared_buffers = 16MB'];
 
 const port = parentPort!;
 const { dataDir } = workerData as { dataDir: string | undefined };
@@ -40,7 +34,7 @@ function describeError(error: unknown): Record<string, unknown> {
 const reply = (message: PgliteReply) => port.postMessage(message);
 
 try {
-  const db = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: SETTINGS });
+  const db = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: PGLITE_SETTINGS });
   port.on('message', async (request: PgliteRequest) => {
     if (request.type === 'close') {
       await db.close();

@@ -74,6 +74,19 @@ export function startModelCall(
     active = trace.setSpan(parent, span);
   }
   let ended = false;
+  // Lets the request's quota settlement wait for calls still running (usage after the response).
+  let finished: (() => void) | undefined;
+  if (scope) {
+    scope.running ??= new Set();
+    const running = scope.running;
+    const pending = new Promise<void>((resolve) => {
+      finished = () => {
+        running.delete(pending);
+        resolve();
+      };
+    });
+    running.add(pending);
+  }
   return {
     run: (work) => (span ? telemetry.context.with(active, work) : work()),
     end(outcome, result, error) {
@@ -101,8 +114,10 @@ export function startModelCall(
         if (scope) {
           scope.modelCalls += 1;
           scope.costUsd += result.costUsd;
+          scope.tokens += result.inputTokens + result.outputTokens;
         }
       }
+      finished?.();
       if (!span) return;
       if (result) {
         span.setAttributes({

@@ -26,6 +26,10 @@ export interface WorkScope {
   /** Model calls made for this request so far, and what they cost (`cairn.request.cost`). */
   modelCalls: number;
   costUsd: number;
+  /** Their tokens, input and output together (what usage quotas settle with). */
+  tokens: number;
+  /** Model calls still running, each settled once ended (a stream can outlive its reader). */
+  running?: Set<Promise<void>>;
 }
 
 const SCOPE = createContextKey('cairn.scope');

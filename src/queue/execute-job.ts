@@ -46,6 +46,7 @@ export function executeJob(
     jobId: job.id,
     modelCalls: 0,
     costUsd: 0,
+    tokens: 0,
   });
   const span = telemetry.tracer.startSpan(
     `job ${job.kind}`,

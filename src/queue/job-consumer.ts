@@ -1,3 +1,5 @@
+import { retentionMaintenance } from '../account/retention.ts';
+import { subscriptionMaintenance } from '../billing/subscriptions/period-end.ts';
 import type { Deps } from '../deps.ts';
 import { executeJob } from './execute-job.ts';
 import type { JobHandlers, Offload } from './job-handler.ts';
@@ -51,6 +53,10 @@ async function maintain(deps: Deps, handlers: JobHandlers) {
     await handlers[job.kind]?.onDead?.(deps, job.payload, job.lastError ?? 'worker lost');
   }
   await deleteFinishedJobs(deps.db, FINISHED_RETENTION_HOURS);
+  // Subscriptions whose period ended: usage records, plan fallbacks, admin renewals.
+  await subscriptionMaintenance(deps);
+  // RETENTION_*_DAYS, in bounded batches (logs its own failure).
+  await retentionMaintenance(deps);
 }
 
 /**

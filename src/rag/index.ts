@@ -1,8 +1,16 @@
 import { createRouter } from '../http/create-router.ts';
 import { chatHandler } from './chat/chat.handlers.ts';
 import { chatRoute } from './chat/chat.routes.ts';
-import { getConversationHandler, listConversationsHandler } from './conversations/conversations.handlers.ts';
-import { getConversationRoute, listConversationsRoute } from './conversations/conversations.routes.ts';
+import {
+  deleteConversationHandler,
+  getConversationHandler,
+  listConversationsHandler,
+} from './conversations/conversations.handlers.ts';
+import {
+  deleteConversationRoute,
+  getConversationRoute,
+  listConversationsRoute,
+} from './conversations/conversations.routes.ts';
 import {
   deleteDocumentHandler,
   getDocumentHandler,
@@ -37,6 +45,7 @@ export const ragRouter = createRouter()
   .openapi(chatRoute, chatHandler)
   .openapi(listConversationsRoute, listConversationsHandler)
   .openapi(getConversationRoute, getConversationHandler)
+  .openapi(deleteConversationRoute, deleteConversationHandler)
   .openapi(createIndexVersionRoute, createIndexVersionHandler)
   .openapi(listIndexVersionsRoute, listIndexVersionsHandler)
   .openapi(activateIndexVersionRoute, activateIndexVersionHandler);

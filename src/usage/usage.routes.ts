@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaNames } from '../billing/quotas/quota-status.ts';
 import { guarded } from '../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../http/openapi.ts';
 
@@ -25,6 +26,22 @@ const usageQuerySchema = z.object({
 
 export const usageTotalsSchema = z.object(totals);
 
+export const quotaStatusSchema = z
+  .object({
+    quota: z.enum(quotaNames),
+    limit: z.number().nullable().openapi({ description: 'null: unlimited' }),
+    used: z.number().openapi({ description: 'Used in the current day or period (storage: now)' }),
+    reserved: z.number().openapi({ description: 'Held by requests in progress' }),
+    remaining: z
+      .number()
+      .nullable()
+      .openapi({ description: 'limit − used − reserved, at least 0; null: unlimited' }),
+    resets_at: z.string().nullable().openapi({
+      description: 'When the counter starts again from zero; null for storage, freed by deleting documents',
+    }),
+  })
+  .openapi('QuotaStatus');
+
 export const usageReportResponseSchema = z
   .object({
     user_id: z.string(),
@@ -33,6 +50,12 @@ export const usageReportResponseSchema = z
     totals: usageTotalsSchema,
     by_day: z.array(z.object({ day, ...totals })),
     by_model: z.array(z.object({ provider: z.string(), model: z.string(), ...totals })),
+    plan: z.string().openapi({ description: 'The plan in force' }),
+    period_start: z.string().openapi({
+      description: 'The current monthly quota period (the subscription’s, else the calendar month, UTC)',
+    }),
+    period_end: z.string(),
+    quotas: z.array(quotaStatusSchema),
   })
   .openapi('UsageReport');
 
@@ -40,7 +63,7 @@ export const getUsageRoute = createRoute({
   method: 'get',
   path: '/usage',
   tags: ['usage'],
-  summary: "The caller's model usage and cost, by UTC day and by model",
+  summary: "The caller's model usage and cost, by UTC day and by model, and the plan's quotas",
   ...guarded({ routeClass: 'read' }),
   request: { query: usageQuerySchema },
   responses: {

@@ -69,7 +69,10 @@ describe('npm start (embedded default) as a real process', () => {
       await page.goto(`${server.baseUrl}/docs`);
       await page.fill('#token', token);
       await page.dispatchEvent('#token', 'change');
-      const me = page.locator('details', { has: page.locator('code', { hasText: /^\/me$/ }) });
+      // GET /me (the same path also has DELETE: erase my data).
+      const me = page
+        .locator('details', { has: page.locator('code', { hasText: /^\/me$/ }) })
+        .filter({ has: page.locator('span.m.get') });
       await me.locator('summary').click();
       await me.getByRole('button', { name: 'Send request' }).click();
       await expect.poll(() => me.locator('pre').textContent()).toContain('"role": "admin"');

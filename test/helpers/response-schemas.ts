@@ -21,6 +21,10 @@ class ResponseSchemaError extends Error {
 // not operations in the registry.
 const DOCUMENT_ROUTES = new Set(['GET /openapi.json', 'GET /docs']);
 
+// The admin dashboard's HTML pages and forms (src/admin/dashboard), outside the OpenAPI document:
+// they answer HTML or redirects, and problem+json only when that is what the client asked for.
+const DASHBOARD_PAGES = /^\/admin(?:\/login|\/logout|\/dashboard(?:\/.*)?)?$/;
+
 // What the app answers before (or instead of) a route: unknown path, wrong method, body limit,
 // the pre-auth rate limit, an unhandled error. Always problem+json.
 const APP_LEVEL_STATUSES = new Set([404, 405, 413, 429, 500]);
@@ -177,6 +181,10 @@ export function createResponseChecker(
     if (route) return checkDeclared(label, route, response, method);
 
     const mediaType = mediaTypeOf(response);
+    if (DASHBOARD_PAGES.test(url.pathname)) {
+      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType);
+      return;
+    }
     if (DOCUMENT_ROUTES.has(`${lookup} ${url.pathname}`)) {
       if (response.status >= 400) await checkAppLevel(label, response, mediaType);
       return;

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { agentRunStatuses, agentStopReasons, agentTraceKinds } from '../../db/tables/agents.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
@@ -143,7 +144,7 @@ export const createRunRoute = createRoute({
   tags: ['agents'],
   summary: 'Run an agent on a task (JSON, or SSE with stream: true)',
   description: streamDescription,
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.agentRun }),
   request: { body: { required: true, content: { 'application/json': { schema: createRunRequestSchema } } } },
   responses: runResponses,
 });
@@ -169,7 +170,7 @@ export const approveRunRoute = createRoute({
   tags: ['agents'],
   summary: 'Approve the calls a paused run waits for, and continue it',
   description: `409 when the run is not awaiting approval. ${streamDescription}`,
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.agentContinue }),
   request: { params: runIdParams, ...decisionRequest },
   responses: runResponses,
 });

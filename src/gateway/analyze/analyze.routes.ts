@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../http/problem.ts';
@@ -41,7 +42,7 @@ export const analyzeTextRoute = createRoute({
   path: '/analyze',
   tags: ['gateway'],
   summary: 'Analyse a text into validated JSON (default analysis or your JSON Schema)',
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.analyze }),
   request: { body: { required: true, content: { 'application/json': { schema: analyzeRequestSchema } } } },
   responses: {
     200: {

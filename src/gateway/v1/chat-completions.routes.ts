@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
 import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
@@ -118,7 +119,7 @@ export const createChatCompletionRoute = createRoute({
   path: '/v1/chat/completions',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible chat completions (stream: true answers Server-Sent Events)',
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.chatCompletion }),
   request: {
     body: { required: true, content: { 'application/json': { schema: chatCompletionRequestSchema } } },
   },

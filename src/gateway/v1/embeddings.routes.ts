@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { safeString } from '../../http/text-safety.ts';
 import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
@@ -35,7 +36,7 @@ export const createEmbeddingsRoute = createRoute({
   path: '/v1/embeddings',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible embeddings (float or base64)',
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.embeddings }),
   request: { body: { required: true, content: { 'application/json': { schema: embeddingsRequestSchema } } } },
   responses: {
     200: {

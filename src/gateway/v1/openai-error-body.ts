@@ -3,7 +3,9 @@ import type { AppError } from '../../errors.ts';
 import type { openAiErrorSchema } from './v1.schemas.ts';
 
 // OpenAI's error `type` by status; its SDKs pick their exception class from the status alone.
-function errorType(status: number): string {
+function errorType(status: number, slug: string): string {
+  // A plan's usage quota, not a rate limit: OpenAI's own answer to a spent budget.
+  if (slug === 'usage-quota-exhausted') return 'insufficient_quota';
   if (status === 401) return 'authentication_error';
   if (status === 403) return 'permission_error';
   if (status === 429) return 'rate_limit_error';
@@ -27,9 +29,9 @@ export function openAiError(error: AppError): z.input<typeof openAiErrorSchema> 
   return {
     error: {
       message: details ? `${error.message} ${details}` : error.message,
-      type: errorType(error.status),
+      type: errorType(error.status, error.slug),
       param: fields[0] ? paramOf(fields[0].pointer) : null,
-      code: error.slug.replace(/-/g, '_'),
+      code: error.slug === 'usage-quota-exhausted' ? 'insufficient_quota' : error.slug.replace(/-/g, '_'),
     },
   };
 }

@@ -2,8 +2,16 @@ import { AppError } from '../../errors.ts';
 import { openAiError } from './openai-error-body.ts';
 
 const encoder = new TextEncoder();
-const frame = (data: unknown) =>
-  encoder.encode(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+const frame = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+
+// Settles on the event loop's next turn, after what the last network read delivered has been
+// handled: events already on hand (one read often carries many) then go out in one write, not
+// one write each. Where the runtime has no setImmediate, every event is written as it comes.
+const NOT_YET = Symbol('not yet');
+const nextTurn =
+  typeof setImmediate === 'function'
+    ? () => new Promise<typeof NOT_YET>((resolve) => setImmediate(resolve, NOT_YET))
+    : undefined;
 
 /**
  * Server-Sent Events in OpenAI's format, pulled from the provider as the client reads (so a slow
@@ -16,18 +24,30 @@ export function sseStream<E>(
   first: IteratorResult<E>,
   encode: (event: E) => object[],
 ): ReadableStream<Uint8Array> {
-  let pending: IteratorResult<E> | undefined = first;
+  let pending: Promise<IteratorResult<E>> | undefined = Promise.resolve(first);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let text = '';
       try {
-        const next = pending ?? (await events.next());
+        let next = await (pending ?? events.next());
         pending = undefined;
-        if (next.done) {
-          controller.enqueue(frame('[DONE]'));
-          controller.close();
-          return;
+        for (;;) {
+          if (next.done) {
+            controller.enqueue(encoder.encode(text + frame('[DONE]')));
+            controller.close();
+            return;
+          }
+          for (const chunk of encode(next.value)) text += frame(chunk);
+          if (!nextTurn) break;
+          const following = events.next();
+          const ready = await Promise.race([following, nextTurn()]);
+          if (ready === NOT_YET) {
+            pending = following;
+            break;
+          }
+          next = ready;
         }
-        for (const chunk of encode(next.value)) controller.enqueue(frame(chunk));
+        controller.enqueue(encoder.encode(text));
       } catch (error) {
         const appError =
           error instanceof AppError
@@ -38,7 +58,7 @@ export function sseStream<E>(
                 title: 'Internal error',
                 detail: 'The stream failed.',
               });
-        controller.enqueue(frame(openAiError(appError)));
+        controller.enqueue(encoder.encode(text + frame(openAiError(appError))));
         controller.close();
       }
     },

@@ -30,7 +30,7 @@ export const openAiErrorResponses = {
   403: error('Insufficient role'),
   409: error('The same Idempotency-Key is still being processed'),
   422: error('Unusable schema, or Idempotency-Key reused with a different body'),
-  429: error('Rate limit exceeded'),
+  429: error('Rate limit exceeded, or a usage quota of the plan exhausted (insufficient_quota)'),
   500: error('Unexpected server error'),
   502: error('The model provider failed'),
   503: error('The model provider is unavailable or rate limiting'),

@@ -49,8 +49,10 @@ export function inflightLimit(): MiddlewareHandler<AuthedEnv> {
     let handedToBody = false;
     try {
       await next();
+      // The content type first: reading `body` of a plain JSON response turns it into a stream
+      // and takes it off the Node server's fast path.
       const response = c.res;
-      if (response.body && isStreamed(response.headers.get('Content-Type'))) {
+      if (isStreamed(response.headers.get('Content-Type')) && response.body) {
         c.res = new Response(whenBodyEnds(response.body, release), response);
         handedToBody = true;
       }

@@ -1,19 +1,22 @@
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, FinishReason, TokenUsage } from '../llm-client.ts';
 import { LlmError } from '../llm-error.ts';
+import { type ChatReply, type ChatTransport, fetchChatTransport } from './chat-transport.ts';
 import { fromOpenAiStatus } from './openai-errors.ts';
 import { fromOpenAiFinish, fromOpenAiToolCalls, fromOpenAiUsage, toOpenAiParams } from './openai-wire.ts';
 
 /**
- * POST /chat/completions on an OpenAI-compatible server with the runtime's own fetch: one JSON
- * body out, the reply (or its SSE stream) read as it comes. This is the gateway's hot path, so it
- * skips what the SDK adds per call (header building, its own timeout and abort plumbing, retry
- * bookkeeping cairn does not use): cairn's resilience wrapper owns timeouts and retries.
+ * POST /chat/completions on an OpenAI-compatible server over a chat transport (the runtime's
+ * fetch unless the entry gives another): one JSON body out, the reply (or its SSE stream) read as
+ * it comes. This is the gateway's hot path, so it skips what the SDK adds per call (header
+ * building, its own timeout and abort plumbing, retry bookkeeping cairn does not use): cairn's
+ * resilience wrapper owns timeouts and retries.
  */
 export interface ChatHttpOptions {
   apiKey?: string;
   /** Ends in /v1 (or the server's equivalent); no trailing slash needed. */
   baseURL: string;
+  transport?: ChatTransport;
 }
 
 const isAbort = (error: unknown) => error instanceof Error && error.name === 'AbortError';
@@ -28,7 +31,7 @@ function requestFailed(error: unknown): LlmError {
 }
 
 /** What an error reply says: OpenAI's `{"error": {"message"}}`, else its text (cut short). */
-async function errorOf(response: Response): Promise<LlmError> {
+async function errorOf(response: ChatReply): Promise<LlmError> {
   const text = await response.text().catch(() => '');
   let detail = text.slice(0, 500) || response.statusText;
   try {
@@ -39,7 +42,7 @@ async function errorOf(response: Response): Promise<LlmError> {
   } catch {
     // Not JSON: the text itself.
   }
-  return fromOpenAiStatus(response.status, detail, response.headers);
+  return fromOpenAiStatus(response.status, detail, response.header);
 }
 
 const unreadable = (error: unknown) =>
@@ -47,6 +50,30 @@ const unreadable = (error: unknown) =>
     'invalid_response',
     `The model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`,
   );
+
+const BLANK_LINE = /\r?\n\r?\n/g;
+/** The next blank line (the end of an event) in `text` from `from`, if there is one. */
+const blankLine = (text: string, from: number) => {
+  BLANK_LINE.lastIndex = from;
+  return BLANK_LINE.exec(text);
+};
+
+// How long a server may take to end its body after [DONE] before its connection is closed instead.
+const DRAIN_MS = 1000;
+
+/** Reads the rest of a finished stream (normally nothing but its end), closing it if it lingers. */
+async function drain(chunks: AsyncIterator<Uint8Array>, response: ChatReply): Promise<void> {
+  const timer = setTimeout(() => response.cancel(), DRAIN_MS);
+  try {
+    while (!(await chunks.next()).done) {
+      // Anything after [DONE] is not part of the answer.
+    }
+  } catch {
+    // Closed by the timer, or broken off: either way the answer was complete.
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export function createChatHttp(options: ChatHttpOptions) {
   const url = `${options.baseURL.replace(/\/+$/, '')}/chat/completions`;
@@ -56,20 +83,16 @@ export function createChatHttp(options: ChatHttpOptions) {
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
   };
   const streamHeaders = { ...headers, accept: 'text/event-stream' };
+  const transport = options.transport ?? fetchChatTransport;
 
-  async function post(body: unknown, signal: AbortSignal | undefined, stream: boolean): Promise<Response> {
-    let response: Response;
+  async function post(body: unknown, signal: AbortSignal | undefined, stream: boolean): Promise<ChatReply> {
+    let response: ChatReply;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: stream ? streamHeaders : headers,
-        body: JSON.stringify(body),
-        signal,
-      });
+      response = await transport.post(url, stream ? streamHeaders : headers, JSON.stringify(body), signal);
     } catch (error) {
       throw requestFailed(error);
     }
-    if (!response.ok) throw await errorOf(response);
+    if (response.status < 200 || response.status > 299) throw await errorOf(response);
     return response;
   }
 
@@ -82,7 +105,7 @@ export function createChatHttp(options: ChatHttpOptions) {
       );
       let completion: ChatCompletion;
       try {
-        completion = (await response.json()) as ChatCompletion;
+        completion = JSON.parse(await response.text()) as ChatCompletion;
       } catch (error) {
         throw isAbort(error) ? requestFailed(error) : unreadable(error);
       }
@@ -108,8 +131,7 @@ export function createChatHttp(options: ChatHttpOptions) {
         request.signal,
         true,
       );
-      if (!response.body) throw new LlmError('invalid_response', 'The model provider sent no stream.');
-      const reader = response.body.getReader();
+      const chunks = response.chunks()[Symbol.asyncIterator]();
       const decoder = new TextDecoder();
       let buffered = '';
       let id = '';
@@ -119,25 +141,29 @@ export function createChatHttp(options: ChatHttpOptions) {
       let finished = false;
       try {
         while (!finished) {
-          let read: Awaited<ReturnType<typeof reader.read>>;
+          let read: IteratorResult<Uint8Array>;
           try {
-            read = await reader.read();
+            read = await chunks.next();
           } catch (error) {
             if (isAbort(error)) throw requestFailed(error);
-            // fetch reports a connection dropped mid-body as a bare TypeError ("terminated").
+            // A connection dropped mid-body: fetch says "terminated", undici "other side closed".
             throw new LlmError('connection', `The model stream broke off: ${(error as Error).message}`);
           }
           if (read.done) break;
           buffered += decoder.decode(read.value, { stream: true });
-          // Events end with a blank line; data lines carry one JSON chunk each (or [DONE]).
-          let end = buffered.search(/\r?\n\r?\n/);
-          while (end !== -1) {
-            const event = buffered.slice(0, end);
-            buffered = buffered.slice(end + (buffered[end] === '\r' ? 4 : 2));
-            end = buffered.search(/\r?\n\r?\n/);
+          // Events end with a blank line; data lines carry one JSON chunk each (or [DONE]). One
+          // read often holds many events: they are cut from where the last one ended, and what
+          // is left (an event not yet complete) is kept once all are handled.
+          let start = 0;
+          for (let end = blankLine(buffered, 0); end; end = blankLine(buffered, start)) {
+            const event = buffered.slice(start, end.index);
+            start = end.index + end[0].length;
             let data = '';
-            for (const line of event.split(/\r?\n/)) {
-              if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
+            if (event.startsWith('data: ') && !event.includes('\n')) data = event.slice(6);
+            else {
+              for (const line of event.split(/\r?\n/)) {
+                if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
+              }
             }
             if (!data) continue;
             if (data === '[DONE]') {
@@ -173,10 +199,13 @@ export function createChatHttp(options: ChatHttpOptions) {
               };
             }
           }
+          buffered = buffered.slice(start);
         }
       } finally {
-        // Stops the upstream body when the consumer stopped early (a no-op once it has ended).
-        reader.cancel().catch(() => undefined);
+        // After [DONE] only the end of the body is left: read it so the connection is reused.
+        // Otherwise the consumer stopped early, or the body broke or ended: stop the upstream.
+        if (finished) void drain(chunks, response);
+        else response.cancel();
       }
       // A connection closed mid-answer ends the body quietly: no finish reason tells.
       if (!finishReason)

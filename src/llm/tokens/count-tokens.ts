@@ -73,7 +73,23 @@ interface Budget {
 
 const newBudget = (): Budget => ({ exactLeft: EXACT_CHARS, chars: 0, tokens: 0 });
 
+// Exact counts of recent texts: most prompts repeat a long fixed part (a system prompt, a
+// response schema, tool definitions), which is then tokenized once instead of on every call.
+const CACHED_TEXTS = 64;
+const CACHED_TEXT_CHARS = 16_384;
+const recentCounts = new Map<string, number>();
+
 function countWithin(count: Tokenizer['countTokens'], text: string, budget: Budget): number {
+  // A text the budget covers whole is counted exactly, so a cached exact count is the same answer.
+  if (text.length <= budget.exactLeft) {
+    const cached = recentCounts.get(text);
+    if (cached !== undefined) {
+      budget.exactLeft -= text.length;
+      budget.chars += text.length;
+      budget.tokens += cached;
+      return cached;
+    }
+  }
   let total = 0;
   let done = 0;
   for (const piece of pieces(text)) {
@@ -86,7 +102,13 @@ function countWithin(count: Tokenizer['countTokens'], text: string, budget: Budg
     budget.tokens += n;
   }
   const rest = text.length - done;
-  if (rest === 0) return total;
+  if (rest === 0) {
+    if (text.length <= CACHED_TEXT_CHARS) {
+      if (recentCounts.size >= CACHED_TEXTS) recentCounts.delete(recentCounts.keys().next().value!);
+      recentCounts.set(text, total);
+    }
+    return total;
+  }
   const ratio = budget.chars > 0 ? budget.tokens / budget.chars : FALLBACK_TOKENS_PER_CHAR;
   return total + Math.ceil(rest * ratio);
 }

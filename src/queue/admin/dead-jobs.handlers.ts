@@ -33,6 +33,10 @@ export const listDeadJobsHandler: RouteHandler<typeof listDeadJobsRoute, AuthedE
 };
 
 export const retryJobHandler: RouteHandler<typeof retryJobRoute, AuthedEnv> = async (c) => {
-  const job = await retryDeadJob(c.get('deps'), jobHandlers, c.req.valid('param').id);
+  const job = await retryDeadJob(c.get('deps'), jobHandlers, {
+    id: c.req.valid('param').id,
+    actorId: c.get('principal').userId,
+    requestId: c.get('requestId'),
+  });
   return c.json(toRetriedJobResponse(job), 202);
 };

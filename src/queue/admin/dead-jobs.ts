@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { type AdminActor, recordAdminAction } from '../../admin/admin-audit.ts';
 import { isUniqueViolation } from '../../db/pg-errors.ts';
 import { jobs } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
@@ -44,15 +45,30 @@ export async function listDeadJobs(deps: Pick<Deps, 'db'>, input: PageRequest): 
   );
 }
 
-/** Re-drives a dead job with fresh attempts and hands it to the queue again. */
+/**
+ * Re-drives a dead job with fresh attempts and hands it to the queue again. The job's revival and
+ * its admin audit row commit together.
+ */
 export async function retryDeadJob(
   deps: Deps,
   handlers: JobHandlers,
-  id: string,
+  input: AdminActor & { id: string },
 ): Promise<{ id: string; kind: string }> {
+  const { id } = input;
   let revived: Awaited<ReturnType<typeof reviveJob>>;
   try {
-    revived = await reviveJob(deps.db, id);
+    revived = await deps.db.transaction(async (tx) => {
+      const job = await reviveJob(tx, id);
+      if (job)
+        await recordAdminAction(tx, {
+          actorId: input.actorId,
+          action: 'job.retry',
+          target: `job:${id}`,
+          details: { kind: job.kind },
+          requestId: input.requestId,
+        });
+      return job;
+    });
   } catch (error) {
     // Singleton jobs: another one with the same key is already queued.
     if (isUniqueViolation(error))

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
@@ -42,7 +43,7 @@ export const chatRoute = createRoute({
   summary: 'Answer a question from your documents, with citations (JSON, or SSE with stream: true)',
   description:
     'SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway.',
-  ...guarded({ routeClass: 'model', idempotent: true }),
+  ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.ragChat }),
   request: { body: { required: true, content: { 'application/json': { schema: chatRequestSchema } } } },
   responses: {
     200: {

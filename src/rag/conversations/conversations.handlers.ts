@@ -6,10 +6,16 @@ import type { Conversation } from './conversation-store.ts';
 import type {
   conversationDetailSchema,
   conversationSchema,
+  deleteConversationRoute,
   getConversationRoute,
   listConversationsRoute,
 } from './conversations.routes.ts';
-import { type ConversationWithMessages, getConversation, listConversations } from './conversations.ts';
+import {
+  type ConversationWithMessages,
+  deleteConversation,
+  getConversation,
+  listConversations,
+} from './conversations.ts';
 
 const toConversationResponse = (conversation: Conversation): z.input<typeof conversationSchema> => ({
   id: conversation.id,
@@ -42,4 +48,12 @@ export const getConversationHandler: RouteHandler<typeof getConversationRoute, A
   const { id } = c.req.valid('param');
   const conversation = await getConversation(c.get('deps'), { ownerId: c.get('principal').userId, id });
   return c.json(toConversationDetailResponse(conversation), 200);
+};
+
+export const deleteConversationHandler: RouteHandler<typeof deleteConversationRoute, AuthedEnv> = async (
+  c,
+) => {
+  const { id } = c.req.valid('param');
+  await deleteConversation(c.get('deps'), { ownerId: c.get('principal').userId, id });
+  return c.body(null, 204);
 };

@@ -59,3 +59,13 @@ export const getConversationRoute = createRoute({
     ...problemResponses,
   },
 });
+
+export const deleteConversationRoute = createRoute({
+  method: 'delete',
+  path: '/conversations/{id}',
+  tags: ['chat'],
+  summary: 'Delete a conversation with its messages',
+  ...guarded({ routeClass: 'write' }),
+  request: { params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }) },
+  responses: { 204: { description: 'Deleted' }, ...authErrorResponses, ...problemResponses },
+});

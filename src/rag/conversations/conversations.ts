@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { conversations } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
+import { notFound } from '../../errors.ts';
 import { keysetPage, type Page, type PageRequest } from '../../http/pagination.ts';
 import {
   type Conversation,
@@ -43,4 +44,16 @@ export async function getConversation(
 ): Promise<ConversationWithMessages> {
   const conversation = await findConversation(deps.db, input.ownerId, input.id);
   return { ...conversation, messages: await conversationMessages(deps.db, conversation.id) };
+}
+
+/** Deletes one of the caller's conversations with its messages; another user's is 404. */
+export async function deleteConversation(
+  deps: Pick<Deps, 'db'>,
+  input: { ownerId: string; id: string },
+): Promise<void> {
+  const deleted = await deps.db
+    .delete(conversations)
+    .where(and(eq(conversations.id, input.id), eq(conversations.ownerId, input.ownerId)))
+    .returning({ id: conversations.id });
+  if (deleted.length === 0) throw notFound(`Conversation ${input.id} does not exist.`);
 }

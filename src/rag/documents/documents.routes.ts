@@ -93,7 +93,12 @@ export const uploadDocumentRoute = createRoute({
   path: '/documents',
   tags: ['documents'],
   summary: 'Upload a document (JSON text or a .txt/.md/.html file) and queue its ingestion',
-  ...guarded({ routeClass: 'write', idempotent: true, bodyLimit: (config) => config.DOCUMENT_MAX_BYTES }),
+  ...guarded({
+    routeClass: 'write',
+    idempotent: true,
+    bodyLimit: (config) => config.DOCUMENT_MAX_BYTES,
+    quota: 'storage',
+  }),
   request: {
     // Not `required`: that would run both validators on every request; each runs for its own type.
     body: {

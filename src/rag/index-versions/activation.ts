@@ -1,4 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
+import { type AdminActor, recordAdminAction } from '../../admin/admin-audit.ts';
 import { indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { conflict, notFound } from '../../errors.ts';
@@ -15,7 +16,11 @@ import { getIndexVersion, type IndexVersionWithProgress } from './list-versions.
  * new version's chunk counts; the retired version's rows are purged after a grace delay.
  * Both ways in use it: the build watcher once ingestion drains, and an admin's activation.
  */
-export async function switchActiveVersion(deps: Deps, versionId: number): Promise<IndexVersion> {
+export async function switchActiveVersion(
+  deps: Deps,
+  versionId: number,
+  actor?: AdminActor,
+): Promise<IndexVersion> {
   const origin = jobOrigin(deps);
   const { version, purge } = await traced(deps, 'rag.index_versions.switch', () =>
     deps.db.transaction(async (tx) => {
@@ -46,6 +51,19 @@ export async function switchActiveVersion(deps: Deps, versionId: number): Promis
           chunks_embedded = i.chunk_count, updated_at = now()
       from document_ingestions i
       where i.document_id = d.id and i.index_version_id = ${versionId} and i.content_hash = d.content_hash`);
+      // An admin's activation is audited in the same commit as the switch.
+      if (actor)
+        await recordAdminAction(tx, {
+          actorId: actor.actorId,
+          action: 'index.activate',
+          target: `index:${versionId}`,
+          details: {
+            before: { state: target.state },
+            after: { state: 'active' },
+            retired: retired.map((r) => r.id),
+          },
+          requestId: actor.requestId,
+        });
       const purge = await insertJobs(
         tx,
         retired.map((r) => ({
@@ -69,8 +87,12 @@ export async function switchActiveVersion(deps: Deps, versionId: number): Promis
  * Manual activation of a building version (an admin need not wait for the build to drain):
  * the atomic switch now; its HNSW index follows in the background if it is big enough to need one.
  */
-export async function activateIndexVersion(deps: Deps, versionId: number): Promise<IndexVersionWithProgress> {
-  const version = await switchActiveVersion(deps, versionId);
+export async function activateIndexVersion(
+  deps: Deps,
+  versionId: number,
+  actor: AdminActor,
+): Promise<IndexVersionWithProgress> {
+  const version = await switchActiveVersion(deps, versionId, actor);
   if (!version.vectorIndexedAt && version.chunkCount >= deps.config.RAG_HNSW_MIN_CHUNKS) {
     await enqueueJobs(deps, [
       {

@@ -57,6 +57,9 @@ export const listIndexVersionsHandler: RouteHandler<typeof listIndexVersionsRout
 export const activateIndexVersionHandler: RouteHandler<typeof activateIndexVersionRoute, AuthedEnv> = async (
   c,
 ) => {
-  const version = await activateIndexVersion(c.get('deps'), c.req.valid('param').id);
+  const version = await activateIndexVersion(c.get('deps'), c.req.valid('param').id, {
+    actorId: c.get('principal').userId,
+    requestId: c.get('requestId'),
+  });
   return c.json(toIndexVersionResponse(version), 200);
 };

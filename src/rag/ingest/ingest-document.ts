@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { startQuotaMeter } from '../../billing/quotas/quota-meter.ts';
 import { documentIngestions, documents, indexVersions } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { inSpan, traced } from '../../observability/tracing.ts';
@@ -118,6 +119,8 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
     if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksTotal: pieces.length });
     const rows: ChunkRow[] = [];
     const batchSize = deps.config.RAG_EMBED_BATCH_SIZE;
+    // Ingestion's embedding tokens count toward the owner's token and cost quotas.
+    const meter = startQuotaMeter(deps, doc.ownerId);
     for (let i = 0; i < pieces.length; i += batchSize) {
       job.signal?.throwIfAborted();
       const batch = pieces.slice(i, i + batchSize).map((piece) => ({
@@ -155,6 +158,7 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
         await reportProgress(deps, doc.id, doc.contentHash, { chunksEmbedded: rows.length });
       }
     }
+    await meter.charge();
     job.signal?.throwIfAborted();
     const stored = await traced(deps, 'rag.ingest.store_chunks', () =>
       storeChunks(deps.db, {

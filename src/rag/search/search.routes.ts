@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
@@ -68,7 +69,7 @@ export const searchRoute = createRoute({
   path: '/search',
   tags: ['search'],
   summary: "Rank the caller's chunks or documents for a query: vector, full-text, or hybrid (RRF)",
-  ...guarded({ routeClass: 'model' }),
+  ...guarded({ routeClass: 'model', quota: quotaDemands.search }),
   request: { body: { required: true, content: { 'application/json': { schema: searchRequestSchema } } } },
   responses: {
     200: {

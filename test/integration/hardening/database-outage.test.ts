@@ -15,7 +15,7 @@ const UNREACHABLE_URL = 'postgres://cairn@127.0.0.1:1/cairn';
 // database and reach the routes' own queries.
 function cachedPrincipals(...subs: string[]) {
   const cache = createPrincipalCache();
-  for (const sub of subs) cache.set(sub, { userId: sub, role: 'user', plan: 'free' });
+  for (const sub of subs) cache.set(sub, { userId: sub, role: 'user', plan: 'free', status: 'active' });
   return cache;
 }
 

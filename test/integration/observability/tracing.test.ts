@@ -74,6 +74,8 @@ describe('tracing on Node, exported over OTLP/JSON', () => {
 
     const server = one(spans, 'POST /analyze');
     expect(server).toMatchObject({ spanId, parentSpanId: undefined, kind: 2, service: 'cairn' });
+    // A subject seen for the first time is stored, in its own span.
+    expect(one(spans, 'auth.principal.upsert').parentSpanId).toBe(spanId);
     expect(server.attributes).toMatchObject({
       'http.route': '/analyze',
       'http.request.method': 'POST',

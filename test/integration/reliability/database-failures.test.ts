@@ -58,8 +58,8 @@ const KNOWN = 'outage-user';
 const ADMIN = 'outage-admin';
 function cachedPrincipals() {
   const cache = createPrincipalCache();
-  cache.set(KNOWN, { userId: KNOWN, role: 'user', plan: 'free' });
-  cache.set(ADMIN, { userId: ADMIN, role: 'admin', plan: 'free' });
+  cache.set(KNOWN, { userId: KNOWN, role: 'user', plan: 'free', status: 'active' });
+  cache.set(ADMIN, { userId: ADMIN, role: 'admin', plan: 'free', status: 'active' });
   return cache;
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LlmError } from '../../../src/llm/llm-error.ts';
 import { postJson } from '../../helpers/json-request.ts';
 import { useTestApp } from '../../helpers/test-app.ts';
@@ -8,7 +8,14 @@ const meta = (requestId: string) => ({ requestId, userId: `user-${requestId}`, r
 // Embeddings (RAG ingestion and search, /v1/embeddings) go through the same timeout, retries and
 // breaker as chat: the matrix row "embeddings" in docs/reliability.md.
 describe('embeddings through the resilience wrapper', () => {
-  const t = useTestApp('pglite', { openai: true });
+  // A cool-down long enough that a loaded machine cannot outlast it between two requests.
+  const t = useTestApp('pglite', { openai: true, env: { LLM_BREAKER_COOLDOWN_MS: '2000' } });
+  // The openai SDK behind embeddings loads on the first call (it stays out of start-up): load it
+  // here, so the short per-attempt timeout of these tests times the attempts, not the import.
+  beforeAll(async () => {
+    t.openai.script({ kind: 'embeddings' });
+    await t.deps.llm.embed({ texts: ['warm-up'], meta: meta('emb-warm-up') });
+  });
 
   it('times out a hanging attempt, retries a 500, then succeeds', async () => {
     t.openai.script({ kind: 'hang' }, { kind: 'status', status: 500 }, { kind: 'embeddings' });
@@ -34,8 +41,8 @@ describe('embeddings through the resilience wrapper', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('circuit_open');
-    // The breaker's cool-down is 250 ms (test/helpers/openai-env.ts): then a trial call closes it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // After the cool-down a trial call closes it.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
     const recovered = await t.as('emb-breaker', '/v1/embeddings', postJson({ model, input: 'x' }));
     expect(recovered.status).toBe(200);
   });
