@@ -1,4 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Database } from '../../src/db/database.ts';
 
 /** The inbound webhook secret the billing tests configure. */
 export const TEST_BILLING_SECRET = 'whsec_test_billing_secret_0123456789';
@@ -118,4 +120,30 @@ export function invoiceEvent(
       },
     },
   };
+}
+
+/** Quota limits by their `plans` column; a quota not given is unlimited. */
+export type PlanLimits = Partial<
+  Record<
+    | 'model_requests_per_day'
+    | 'tokens_per_month'
+    | 'cost_usd_per_month'
+    | 'agent_runs_per_day'
+    | 'documents'
+    | 'stored_bytes',
+    number
+  >
+>;
+
+/** A plan of the user's own, `plan-<user>`, with the limits given, and the user on it. */
+export async function userOnPlan(db: Database, user: string, limits: PlanLimits): Promise<string> {
+  const plan = `plan-${user}`;
+  await db.execute(sql`
+    insert into plans (name, model_requests_per_day, tokens_per_month, cost_usd_per_month, agent_runs_per_day,
+      documents, stored_bytes)
+    values (${plan}, ${limits.model_requests_per_day ?? null}, ${limits.tokens_per_month ?? null},
+      ${limits.cost_usd_per_month ?? null}, ${limits.agent_runs_per_day ?? null}, ${limits.documents ?? null},
+      ${limits.stored_bytes ?? null})`);
+  await db.execute(sql`insert into users (id, plan) values (${user}, ${plan})`);
+  return plan;
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../src/config/load-config.ts';
 import { type DatabaseHandle, openPostgres } from '../../../../src/node/open-database.ts';
+import { userOnPlan } from '../../../helpers/billing.ts';
 import { postJson } from '../../../helpers/json-request.ts';
 import { createTestApp, type TestApp, useTestDatabase } from '../../../helpers/test-app.ts';
 
@@ -22,13 +23,6 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
     });
     afterAll(() => second?.close());
 
-    async function userOnPlan(user: string, limits: { requests?: number; tokens?: number }) {
-      await database.db.execute(sql`
-      insert into plans (name, model_requests_per_day, tokens_per_month)
-      values (${`c-${user}`}, ${limits.requests ?? null}, ${limits.tokens ?? null})`);
-      await database.db.execute(sql`insert into users (id, plan) values (${user}, ${`c-${user}`})`);
-    }
-
     const fire = (user: string, count: number, body: object) =>
       Promise.all(
         Array.from({ length: count }, (_, i) =>
@@ -45,7 +39,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
     };
 
     it('lets exactly the daily limit of 48 parallel requests through', async () => {
-      await userOnPlan('cc-req', { requests: 10 });
+      await userOnPlan(database.db, 'cc-req', { model_requests_per_day: 10 });
       const responses = await fire('cc-req', 48, { model: 'local', messages, max_tokens: 32 });
       const statuses = responses.map((r) => r.status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
@@ -60,7 +54,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
     it('never spends more tokens than the monthly limit plus one estimate', async () => {
       // Each request reserves its input and max_tokens (about 220 tokens): the limit holds a few at once.
       const limit = 1500;
-      await userOnPlan('cc-tok', { tokens: limit });
+      await userOnPlan(database.db, 'cc-tok', { tokens_per_month: limit });
       const body = { model: 'local', messages, max_tokens: 200 };
       const responses = await fire('cc-tok', 40, body);
       const ok = responses.filter((r) => r.status === 200);

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { getUsageRoute } from '../../../../src/usage/usage.routes.ts';
+import { userOnPlan } from '../../../helpers/billing.ts';
 import { databaseKinds } from '../../../helpers/databases.ts';
 import { postJson, readBody } from '../../../helpers/json-request.ts';
 import { expectProblem, useTestApp } from '../../../helpers/test-app.ts';
@@ -10,19 +10,8 @@ const text = 'Acme Corp shipped the new search in Berlin last week. Customers lo
 describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
   const t = useTestApp(kind);
 
-  async function userOnPlan(user: string, limits: Record<string, number | null>) {
-    const plan = `e-${user}`;
-    await t.deps.db.execute(sql`
-      insert into plans (name, model_requests_per_day, tokens_per_month, cost_usd_per_month, agent_runs_per_day,
-        documents, stored_bytes)
-      values (${plan}, ${limits.model_requests_per_day ?? null}, ${limits.tokens_per_month ?? null},
-        ${limits.cost_usd_per_month ?? null}, ${limits.agent_runs_per_day ?? null}, ${limits.documents ?? null},
-        ${limits.stored_bytes ?? null})`);
-    await t.deps.db.execute(sql`insert into users (id, plan) values (${user}, ${plan})`);
-  }
-
   it('refuses the request past the daily model requests with 429 usage-quota-exhausted', async () => {
-    await userOnPlan('x-day', { model_requests_per_day: 2 });
+    await userOnPlan(t.deps.db, 'x-day', { model_requests_per_day: 2 });
     for (let i = 0; i < 2; i++)
       expect((await t.as('x-day', '/analyze', postJson({ text }))).status).toBe(200);
     const res = await t.as('x-day', '/analyze', postJson({ text }));
@@ -32,7 +21,7 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
     tomorrow.setUTCHours(24, 0, 0, 0);
     expect(problem).toMatchObject({
       quota: 'model_requests_per_day',
-      plan: 'e-x-day',
+      plan: 'plan-x-day',
       limit: 2,
       used: 2,
       requested: 1,
@@ -51,14 +40,14 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
 
   it('refuses a request whose estimate does not fit the monthly tokens', async () => {
     // The estimate holds ANALYZE_MAX_OUTPUT_TOKENS (1024) beside the input: more than the plan allows.
-    await userOnPlan('x-tok', { tokens_per_month: 500 });
+    await userOnPlan(t.deps.db, 'x-tok', { tokens_per_month: 500 });
     const problem = await expectProblem(await t.as('x-tok', '/analyze', postJson({ text })), 429);
     expect(problem).toMatchObject({ quota: 'tokens_per_month', limit: 500, used: 0 });
     expect(problem.requested).toBeGreaterThan(1024);
   });
 
   it("answers OpenAI's insufficient_quota on /v1", async () => {
-    await userOnPlan('x-v1', { model_requests_per_day: 0 });
+    await userOnPlan(t.deps.db, 'x-v1', { model_requests_per_day: 0 });
     const res = await t.as(
       'x-v1',
       '/v1/chat/completions',
@@ -73,7 +62,7 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
   });
 
   it('refuses an upload past the documents or stored bytes quota', async () => {
-    await userOnPlan('x-docs', { documents: 1, stored_bytes: 1_000 });
+    await userOnPlan(t.deps.db, 'x-docs', { documents: 1, stored_bytes: 1_000 });
     expect(
       (await t.as('x-docs', '/documents', postJson({ title: 'One', content: 'First note.' }))).status,
     ).toBe(202);
@@ -83,7 +72,7 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
     );
     expect(second).toMatchObject({ quota: 'documents', limit: 1, used: 1, requested: 1, resets_at: null });
 
-    await userOnPlan('x-bytes', { stored_bytes: 100 });
+    await userOnPlan(t.deps.db, 'x-bytes', { stored_bytes: 100 });
     const big = await expectProblem(
       await t.as('x-bytes', '/documents', postJson({ title: 'Big', content: 'x'.repeat(200) })),
       429,
@@ -92,7 +81,7 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
   });
 
   it('lets a request that needs none of an exhausted quota through (embeddings vs model requests)', async () => {
-    await userOnPlan('x-embed', { model_requests_per_day: 0 });
+    await userOnPlan(t.deps.db, 'x-embed', { model_requests_per_day: 0 });
     const res = await t.as('x-embed', '/search', postJson({ query: 'anything at all' }));
     expect(res.status).toBe(200);
   });
@@ -100,7 +89,7 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
   it('stops checking with QUOTA_ENFORCEMENT=off', async () => {
     const { createTestApp } = await import('../../../helpers/test-app.ts');
     const off = createTestApp({ db: t.deps.db }, { env: { QUOTA_ENFORCEMENT: 'off' } });
-    await userOnPlan('x-off', { model_requests_per_day: 0 });
+    await userOnPlan(t.deps.db, 'x-off', { model_requests_per_day: 0 });
     expect((await off.as('x-off', '/analyze', postJson({ text }))).status).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { analyzeTextRoute } from '../../../../src/gateway/analyze/analyze.routes.ts';
 import { getUsageRoute } from '../../../../src/usage/usage.routes.ts';
+import { userOnPlan } from '../../../helpers/billing.ts';
 import { databaseKinds } from '../../../helpers/databases.ts';
 import { postJson, readBody } from '../../../helpers/json-request.ts';
 import { useTestApp } from '../../../helpers/test-app.ts';
@@ -11,23 +12,11 @@ const text = 'Acme Corp shipped the new search in Berlin last week. Customers lo
 describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   const t = useTestApp(kind);
 
-  // A plan of its own per test (limits as given, the rest unlimited) and a user on it.
-  async function userOnPlan(user: string, limits: Record<string, number | null>) {
-    const plan = `p-${user}`;
-    await t.deps.db.execute(sql`
-      insert into plans (name, model_requests_per_day, tokens_per_month, cost_usd_per_month, agent_runs_per_day,
-        documents, stored_bytes)
-      values (${plan}, ${limits.model_requests_per_day ?? null}, ${limits.tokens_per_month ?? null},
-        ${limits.cost_usd_per_month ?? null}, ${limits.agent_runs_per_day ?? null}, ${limits.documents ?? null},
-        ${limits.stored_bytes ?? null})`);
-    await t.deps.db.execute(sql`insert into users (id, plan) values (${user}, ${plan})`);
-  }
-
   const quotaOf = <Q extends { quota: string }>(body: { quotas: Q[] }, quota: string): Q | undefined =>
     body.quotas.find((q) => q.quota === quota);
 
   it('settles a request with the tokens its model calls used, and GET /usage shows each quota', async () => {
-    await userOnPlan('q-ann', { model_requests_per_day: 10, tokens_per_month: 1_000_000 });
+    await userOnPlan(t.deps.db, 'q-ann', { model_requests_per_day: 10, tokens_per_month: 1_000_000 });
     const analysis = await readBody(
       await t.as('q-ann', '/analyze', postJson({ text })),
       analyzeTextRoute,
@@ -36,7 +25,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
     const used = analysis.usage.tokens_in + analysis.usage.tokens_out;
 
     const usage = await readBody(await t.as('q-ann', '/usage'), getUsageRoute, 200);
-    expect(usage.plan).toBe('p-q-ann');
+    expect(usage.plan).toBe('plan-q-ann');
     expect(quotaOf(usage, 'model_requests_per_day')).toMatchObject({
       limit: 10,
       used: 1,
@@ -67,12 +56,12 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   });
 
   it("uses the subscription's current period for monthly quotas", async () => {
-    await userOnPlan('q-sub', { tokens_per_month: 1_000_000 });
+    await userOnPlan(t.deps.db, 'q-sub', { tokens_per_month: 1_000_000 });
     const start = new Date(Date.now() - 3 * 86_400_000);
     const end = new Date(Date.now() + 27 * 86_400_000);
     await t.deps.db.execute(sql`
       insert into subscriptions (id, user_id, plan, status, current_period_start, current_period_end)
-      values (gen_random_uuid(), 'q-sub', 'p-q-sub', 'active', ${start.toISOString()}, ${end.toISOString()})`);
+      values (gen_random_uuid(), 'q-sub', 'plan-q-sub', 'active', ${start.toISOString()}, ${end.toISOString()})`);
     await readBody(await t.as('q-sub', '/analyze', postJson({ text })), analyzeTextRoute, 200);
     const usage = await readBody(await t.as('q-sub', '/usage'), getUsageRoute, 200);
     expect(usage.period_start).toBe(start.toISOString());
@@ -81,7 +70,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   });
 
   it('releases the reservation of a request that fails validation, counting nothing', async () => {
-    await userOnPlan('q-bad', { model_requests_per_day: 5, tokens_per_month: 100_000 });
+    await userOnPlan(t.deps.db, 'q-bad', { model_requests_per_day: 5, tokens_per_month: 100_000 });
     const res = await t.as('q-bad', '/analyze', postJson({ text: '' }));
     expect(res.status).toBe(400);
     const usage = await readBody(await t.as('q-bad', '/usage'), getUsageRoute, 200);
@@ -90,7 +79,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   });
 
   it('counts an agent run and its model calls', async () => {
-    await userOnPlan('q-agent', { agent_runs_per_day: 3, model_requests_per_day: 10 });
+    await userOnPlan(t.deps.db, 'q-agent', { agent_runs_per_day: 3, model_requests_per_day: 10 });
     const res = await t.as('q-agent', '/agent/runs', postJson({ input: 'What is 2 + 2?' }));
     expect(res.status).toBe(200);
     const usage = await readBody(await t.as('q-agent', '/usage'), getUsageRoute, 200);
@@ -100,7 +89,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   });
 
   it('counts search embedding tokens toward tokens, not model requests', async () => {
-    await userOnPlan('q-search', { model_requests_per_day: 5, tokens_per_month: 100_000 });
+    await userOnPlan(t.deps.db, 'q-search', { model_requests_per_day: 5, tokens_per_month: 100_000 });
     const res = await t.as('q-search', '/search', postJson({ query: 'fast search in Berlin' }));
     expect(res.status).toBe(200);
     const usage = await readBody(await t.as('q-search', '/usage'), getUsageRoute, 200);
@@ -109,7 +98,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   });
 
   it('shows the documents stored against the storage quotas', async () => {
-    await userOnPlan('q-docs', { documents: 5, stored_bytes: 10_000 });
+    await userOnPlan(t.deps.db, 'q-docs', { documents: 5, stored_bytes: 10_000 });
     const res = await t.as(
       'q-docs',
       '/documents',

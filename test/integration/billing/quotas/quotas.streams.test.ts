@@ -1,11 +1,11 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmClient } from '../../../../src/llm/llm-client.ts';
 import { createLocalClient } from '../../../../src/llm/local/local-client.ts';
 import { getUsageRoute } from '../../../../src/usage/usage.routes.ts';
+import { userOnPlan } from '../../../helpers/billing.ts';
 import { databaseKinds } from '../../../helpers/databases.ts';
 import { postJson, readBody } from '../../../helpers/json-request.ts';
 import { openAiEnv } from '../../../helpers/openai-env.ts';
@@ -17,15 +17,6 @@ import { storedUsage } from '../../../helpers/usage-rows.ts';
 
 // Streams settle after their last event, with what their model calls reported or, cut short, what
 // they produced: never with the estimate, and never leaving a reservation behind.
-
-/** A plan of the user's own (requests and tokens as given, the rest unlimited) and the user on it. */
-async function userOnPlan(t: TestApp, user: string, limits: { requests?: number; tokens?: number }) {
-  const plan = `s-${user}`;
-  await t.deps.db.execute(sql`
-    insert into plans (name, model_requests_per_day, tokens_per_month) values (${plan}, ${limits.requests ?? null},
-      ${limits.tokens ?? null})`);
-  await t.deps.db.execute(sql`insert into users (id, plan) values (${user}, ${plan})`);
-}
 
 async function quotasOf(t: TestApp, user: string) {
   const usage = await readBody(await t.as(user, '/usage'), getUsageRoute, 200);
@@ -140,7 +131,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     const { sdk } = useServer(t);
 
     it('settles with the tokens and cost the stream reported, not the estimate', async () => {
-      await userOnPlan(t, 'st-usage', { requests: 5, tokens: 100_000 });
+      await userOnPlan(t.deps.db, 'st-usage', { model_requests_per_day: 5, tokens_per_month: 100_000 });
       t.openai.script({
         kind: 'chat',
         content: 'Partial indexes cover some rows.',
@@ -168,7 +159,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     });
 
     it('counts a stream toward the daily requests, then refuses the next one before it opens', async () => {
-      await userOnPlan(t, 'st-limit', { requests: 1 });
+      await userOnPlan(t.deps.db, 'st-limit', { model_requests_per_day: 1 });
       const client = await sdk('st-limit');
       const first = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
       for await (const _ of first);
@@ -184,7 +175,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     });
 
     it('releases the reservation of a stream the upstream cuts mid-way, charging what it produced', async () => {
-      await userOnPlan(t, 'st-cut', { requests: 5, tokens: 100_000 });
+      await userOnPlan(t.deps.db, 'st-cut', { model_requests_per_day: 5, tokens_per_month: 100_000 });
       t.openai.script({
         kind: 'chat',
         content: 'Partial indexes cover only the rows that match their predicate.',
@@ -229,7 +220,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     const server = useServer(t);
 
     it('holds the reservation while streaming, then releases it and charges what was streamed', async () => {
-      await userOnPlan(t, 'st-gone', { requests: 5, tokens: 100_000 });
+      await userOnPlan(t.deps.db, 'st-gone', { model_requests_per_day: 5, tokens_per_month: 100_000 });
       const res = await fetch(`${server.url()}/v1/chat/completions`, {
         ...postJson({ model: 'gpt-4o-mini', messages, max_tokens: 900, stream: true }),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.token('st-gone')}` },
@@ -265,7 +256,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     const t = useTestApp(kind);
 
     it('settles with the tokens of the answer and of the question embedding, no reservation left', async () => {
-      await userOnPlan(t, 'st-chat', { requests: 5, tokens: 1_000_000 });
+      await userOnPlan(t.deps.db, 'st-chat', { model_requests_per_day: 5, tokens_per_month: 1_000_000 });
       await ingestPgDocs(t, 'st-chat');
       const before = await billed(t, 'st-chat');
       const res = await t.as(
@@ -298,7 +289,7 @@ describe.each(databaseKinds)('usage quotas of streamed requests on %s', (kind) =
     const server = useServer(t);
 
     it('settles once the answer ends, with what its model calls used, no reservation left', async () => {
-      await userOnPlan(t, 'st-chat-gone', { requests: 5, tokens: 1_000_000 });
+      await userOnPlan(t.deps.db, 'st-chat-gone', { model_requests_per_day: 5, tokens_per_month: 1_000_000 });
       await ingestPgDocs(t, 'st-chat-gone');
       const before = await billed(t, 'st-chat-gone');
       const res = await fetch(`${server.url()}/chat`, {
