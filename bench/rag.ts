@@ -1,6 +1,7 @@
 // `npm run bench -- rag [--database pglite|postgres|both] [--postgres-url URL] [--scale 100000] [--iterations 200]`
 // Ingests the PostgreSQL manual (embedded and/or PostgreSQL), then measures search latency per mode
 // (in the database, through the service, over HTTP) with the result cache off (RAG_CACHE_ENTRIES=0),
+// the modes taking turns query by query so their ratios hold on a shared machine,
 // HNSW recall@10 against exact search, the same at --scale chunks (synthetic copies, PostgreSQL),
 // and the process's peak memory; prints a table, the issue's targets met or missed, and JSON.
 import { execFileSync } from 'node:child_process';
@@ -30,7 +31,7 @@ import {
 } from '../src/rag/search/search-query.ts';
 import { type Harness, ingestPages, listPages, openHarness, PG_DOCS_DIR } from './rag/harness.ts';
 import { hnswRecallAt10 } from './rag/hnsw-recall.ts';
-import { measure } from './rag/latency.ts';
+import { measureEach } from './rag/latency.ts';
 import { growWithCopies } from './rag/scale.ts';
 
 const { values } = parseArgs({
@@ -229,39 +230,49 @@ async function stage(label: string) {
   const prepared = queries.map((query, i) => ({ query, vector: vectorLiteral(embedded[i]!) }));
   const ef = efSearchFor(harness.deps, version.chunkCount);
   const fusion = fusionOf(harness.deps);
-  const database: Record<string, unknown> = {};
-  for (const { name, mode, groupBy } of rankings) {
-    database[name] = await measure(prepared, iterations, (q) =>
-      harness.deps.db.transaction(async (tx) => {
-        await tx.execute(
-          sql`select set_config('hnsw.ef_search', ${String(ef)}, true), set_config('hnsw.iterative_scan', 'strict_order', true)`,
-        );
-        if (groupBy === 'document') {
-          return tx.execute(withDocumentDetails(documentRanking(scope, { mode, ...q }, fusion, 11)));
-        }
-        const ranking =
-          mode === 'vector'
-            ? vectorRanking(scope, q.vector, 11)
-            : mode === 'fulltext'
-              ? fulltextRanking(scope, q.query, 11)
-              : hybridRanking(scope, q, fusion, 11);
-        return tx.execute(withDetails(ranking));
-      }),
-    );
-  }
-  const service: Record<string, unknown> = {};
-  for (const { name, mode, groupBy } of rankings) {
-    service[name] = await measure(queries, iterations, (query) =>
-      searchChunks(harness.deps, {
-        ownerId: 'bench',
-        query,
-        topK: 10,
-        mode,
-        groupBy,
-        meta: { route: 'bench' },
-      }),
-    );
-  }
+  const database = await measureEach(
+    prepared,
+    iterations,
+    Object.fromEntries(
+      rankings.map(({ name, mode, groupBy }) => [
+        name,
+        (q: (typeof prepared)[number]) =>
+          harness.deps.db.transaction(async (tx) => {
+            await tx.execute(
+              sql`select set_config('hnsw.ef_search', ${String(ef)}, true), set_config('hnsw.iterative_scan', 'strict_order', true)`,
+            );
+            if (groupBy === 'document') {
+              return tx.execute(withDocumentDetails(documentRanking(scope, { mode, ...q }, fusion, 11)));
+            }
+            const ranking =
+              mode === 'vector'
+                ? vectorRanking(scope, q.vector, 11)
+                : mode === 'fulltext'
+                  ? fulltextRanking(scope, q.query, 11)
+                  : hybridRanking(scope, q, fusion, 11);
+            return tx.execute(withDetails(ranking));
+          }),
+      ]),
+    ),
+  );
+  const service = await measureEach(
+    queries,
+    iterations,
+    Object.fromEntries(
+      rankings.map(({ name, mode, groupBy }) => [
+        name,
+        (query: string) =>
+          searchChunks(harness.deps, {
+            ownerId: 'bench',
+            query,
+            topK: 10,
+            mode,
+            groupBy,
+            meta: { route: 'bench' },
+          }),
+      ]),
+    ),
+  );
   const http = await overHttp(harness);
   const vectors = prepared.map((p) => p.vector);
   const recall: Record<string, number> = {};
@@ -288,18 +299,24 @@ async function overHttp(h: Harness) {
     },
   );
   const token = await mintToken({ secret: h.deps.config.JWT_SECRET!, sub: 'bench', role: 'user' });
-  const results: Record<string, unknown> = {};
-  for (const { name, mode, groupBy } of rankings) {
-    results[name] = await measure(queries, iterations, async (query) => {
-      const res = await fetch(`http://127.0.0.1:${port}/search`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ query, mode, group_by: groupBy, top_k: 10 }),
-      });
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    });
-  }
+  const results = await measureEach(
+    queries,
+    iterations,
+    Object.fromEntries(
+      rankings.map(({ name, mode, groupBy }) => [
+        name,
+        async (query: string) => {
+          const res = await fetch(`http://127.0.0.1:${port}/search`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ query, mode, group_by: groupBy, top_k: 10 }),
+          });
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+          await res.arrayBuffer();
+        },
+      ]),
+    ),
+  );
   await new Promise((resolve) => server.close(resolve));
   return results;
 }

@@ -94,6 +94,7 @@ CREATE TABLE "quota_usage" (
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+DROP INDEX "chunks_weighted_tsv_idx";--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "status" text DEFAULT 'active' NOT NULL;--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "admin_audit_created_idx" ON "admin_audit" USING btree ("created_at","id");--> statement-breakpoint
@@ -102,7 +103,8 @@ CREATE INDEX "api_keys_user_created_idx" ON "api_keys" USING btree ("user_id","c
 CREATE INDEX "billing_events_received_idx" ON "billing_events" USING btree ("received_at");--> statement-breakpoint
 CREATE INDEX "subscriptions_period_end_idx" ON "subscriptions" USING btree ("current_period_end");--> statement-breakpoint
 CREATE INDEX "subscriptions_customer_idx" ON "subscriptions" USING btree ("external_customer_id");--> statement-breakpoint
-CREATE INDEX "usage_records_created_idx" ON "usage_records" USING btree ("created_at","id");
+CREATE INDEX "usage_records_created_idx" ON "usage_records" USING btree ("created_at","id");--> statement-breakpoint
+CREATE INDEX "chunks_weighted_tsv_idx" ON "chunks" USING gin ("weighted_tsv") WITH (gin_pending_list_limit=256);
 --> statement-breakpoint
 INSERT INTO "plans" ("name", "description", "model_requests_per_day", "tokens_per_month", "cost_usd_per_month", "agent_runs_per_day", "documents", "stored_bytes") VALUES
   ('free', 'Free: for trying cairn out', 500, 2000000, 5, 50, 200, 104857600),

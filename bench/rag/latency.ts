@@ -6,14 +6,25 @@ function percentiles(samples: number[]) {
   return { p50: round(at(50)), p95: round(at(95)), p99: round(at(99)), n: sorted.length };
 }
 
-/** Runs `work` once per input (cycling), after a warm-up, and returns the latency percentiles. */
-export async function measure<T>(inputs: T[], iterations: number, work: (input: T) => Promise<unknown>) {
-  for (const input of inputs.slice(0, 10)) await work(input);
-  const samples: number[] = [];
+/**
+ * Runs each of `works` once per input (cycling), after a warm-up, and returns each one's latency
+ * percentiles. The works take turns, input by input, so a load swing on a shared machine falls on
+ * all of them alike and their ratios hold.
+ */
+export async function measureEach<T>(
+  inputs: T[],
+  iterations: number,
+  works: Record<string, (input: T) => Promise<unknown>>,
+) {
+  const entries = Object.entries(works);
+  for (const input of inputs.slice(0, 10)) for (const [, work] of entries) await work(input);
+  const samples: Record<string, number[]> = Object.fromEntries(entries.map(([name]) => [name, []]));
   for (let i = 0; i < iterations; i++) {
-    const started = performance.now();
-    await work(inputs[i % inputs.length]!);
-    samples.push(performance.now() - started);
+    for (const [name, work] of entries) {
+      const started = performance.now();
+      await work(inputs[i % inputs.length]!);
+      samples[name]!.push(performance.now() - started);
+    }
   }
-  return percentiles(samples);
+  return Object.fromEntries(entries.map(([name]) => [name, percentiles(samples[name]!)]));
 }

@@ -98,12 +98,19 @@ export function vectorRanking(scope: SearchScope, vector: string, limit: number,
 }
 
 // Full text. A chunk is a candidate when it holds at least half (and at least two) of the query's
-// first LEAD_TERMS words: one GIN lookup, no term statistics, and candidates stay few even when the
-// query's words are common, unlike "any word" (thousands of chunks on the manual) or "every word"
-// (none, for most questions). At most MATCH_LIMIT of them are ranked. The rank is ts_rank of the
-// chunk against any of the query's words, title, headings and text weighing alike (weighting
-// titles up ranked worse on the eval: short titles of unrelated pages matched one common word).
+// LEAD_TERMS rarest words: rarest among its first RARITY_TERMS words that are in the index at all,
+// by how many chunks of a sample of SAMPLE_ROWS (ids spread evenly up to the watermark, the
+// caller's only) hold them. One GIN lookup, no planner statistics; candidates stay few even when
+// the query's words are common, unlike "any word" (thousands of chunks on the manual) or "every
+// word" (none, for most questions). Leaving out a long question's commonest words shortens GIN's
+// walk; fewer or rarer words (the rarest word required, or half of the four rarest) were cheaper
+// at 100k chunks but ranked or answered worse on the evals. At most MATCH_LIMIT candidates are
+// ranked (fewer ranked worse). The rank is ts_rank of the chunk against any of the query's words,
+// title, headings and text weighing alike (weighting titles up ranked worse on the eval: short
+// titles of unrelated pages matched one common word).
+const RARITY_TERMS = 6;
 const LEAD_TERMS = 5;
+const SAMPLE_ROWS = 128;
 const MATCH_LIMIT = 500;
 const FIELD_WEIGHTS = sql.raw(`'{1, 1, 1, 1}'::float4[]`);
 
@@ -131,13 +138,29 @@ const pickNeeded = sql.raw(
 );
 
 /** The query's words as tsqueries: `any_term` (ranking) and `enough_terms` (candidates). */
-function queryTerms(query: string): SQL {
+function queryTerms(scope: SearchScope, query: string): SQL {
+  const version = versionLiteral(scope.versionId);
   return sql`
     words as (
       select '''' || replace(replace(w.lexeme, '\\', '\\\\'), '''', '''''') || '''' as word,
              row_number() over (order by w.positions[1], w.lexeme)::int as n
       from unnest(to_tsvector('english', ${query})) w),
-    lead_words as (select word, n from words where n <= ${sql.raw(String(LEAD_TERMS))}),
+    sample as materialized (
+      select strip(c.weighted_tsv) as tsv from chunks c
+      where c.id in (select generate_series(step / 2 + 1, ${scope.watermark}::bigint, step)
+                     from (select greatest(1, ${scope.watermark}::bigint / ${sql.raw(String(SAMPLE_ROWS))}) as step) s)
+        and c.index_version_id = ${version} and c.owner_id = ${scope.ownerId}),
+    counted as materialized (
+      select w.word, w.n, (select count(*) from sample s where s.tsv @@ w.word::tsquery) as seen
+      from words w where w.n <= ${sql.raw(String(RARITY_TERMS))}),
+    lead_words as materialized (
+      select word, n from (
+        select word, row_number() over (order by seen, n)::int as n
+        from counted w
+        where seen > 0 or exists (
+          select 1 from chunks c
+          where c.weighted_tsv @@ w.word::tsquery and c.index_version_id = ${version} and c.owner_id = ${scope.ownerId})) r
+      where n <= ${sql.raw(String(LEAD_TERMS))}),
     ${atLeastCtes},
     terms as (
       select (select string_agg(word, ' | ') from words)::tsquery as any_term,
@@ -155,7 +178,7 @@ const fulltextPool = (scope: SearchScope): SQL => sql`
 /** Full-text ranking: ts_rank over the GIN index's candidates, best first. */
 export function fulltextRanking(scope: SearchScope, query: string, limit: number, after?: SearchAfter): SQL {
   return sql`
-    with ${queryTerms(query)}
+    with ${queryTerms(scope, query)}
     select id, key, score from (select id, -score as key, score from (${fulltextPool(scope)}) f) ranked
     ${resumeOuter(after)}
     order by key, id
@@ -175,7 +198,7 @@ function fusedCtes(scope: SearchScope, input: { query: string; vector: string | 
         order by ${distance(scope, input.vector)} limit ${candidates}) v`
     : sql`select null::bigint as id, null::uuid as document_id, null::bigint as rank where false`;
   return sql`
-    ${queryTerms(input.query)},
+    ${queryTerms(scope, input.query)},
     vec as (${vectorPart}),
     ft as (
       select id, document_id, row_number() over (order by score desc, id) as rank
@@ -245,7 +268,7 @@ export function documentRanking(
                     order by ${distance(scope, input.vector)} limit ${fusion.candidates}`
               : sql`select null::bigint as id, null::uuid as document_id, null::float8 as score where false`
           })`
-        : sql`${queryTerms(input.query)},
+        : sql`${queryTerms(scope, input.query)},
           fused as (select id, document_id, score from (${fulltextPool(scope)}) f order by score desc, id limit ${fusion.candidates})`;
   return sql`
     with ${pool},
