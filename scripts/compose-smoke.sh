@@ -4,7 +4,7 @@
 # waits for the worker to ingest it, searches it, runs /analyze on the offline `local` provider,
 # and tears everything down (volumes included), also on failure.
 #
-#   sudo scripts/compose-smoke.sh
+#   npm install && sudo scripts/compose-smoke.sh
 #
 # Uses Compose v2 (`docker compose`) when present, else docker-compose 1.29 (Debian 12); installs
 # docker.io, docker-compose and debootstrap with apt when missing and starts dockerd when no daemon
@@ -34,6 +34,7 @@ SUDO=
 if [[ $(id -u) != 0 ]]; then SUDO=sudo; fi
 
 # --- tools --------------------------------------------------------------------
+[[ -d node_modules ]] || die "run npm install first: the smoke test mints its token with scripts/token.ts"
 need=()
 command -v docker >/dev/null 2>&1 || need+=(docker.io)
 command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
