@@ -4,7 +4,7 @@ import { usageRecords } from '../../db/schema.ts';
 import type { Deps } from '../../deps.ts';
 import { type JobContext, PermanentJobError } from '../../queue/job-handler.ts';
 import { signatureHeader } from '../webhooks/stripe-signature.ts';
-import type { UsageRecord } from './produce-usage-record.ts';
+import { type UsageRecord, usageRecordFields } from './produce-usage-record.ts';
 
 export const deliveryPayload = z.object({ usageRecordId: z.uuid() });
 
@@ -20,18 +20,7 @@ const usageRecordEvent = (record: UsageRecord, created: Date) => ({
   type: 'usage_record.created',
   created: Math.floor(created.getTime() / 1000),
   data: {
-    object: {
-      id: record.id,
-      subscription_id: record.subscriptionId,
-      user_id: record.userId,
-      plan: record.plan,
-      period_start: record.periodStart.toISOString(),
-      period_end: record.periodEnd.toISOString(),
-      requests: record.requests,
-      tokens_in: record.tokensIn,
-      tokens_out: record.tokensOut,
-      cost_usd: Number(record.costUsd),
-    },
+    object: usageRecordFields(record),
   },
 });
 

@@ -11,6 +11,20 @@ import { JOB_DELIVER_USAGE_RECORD } from './job-kinds.ts';
 /** A usage record as stored: one subscription period's model usage. */
 export type UsageRecord = typeof usageRecords.$inferSelect;
 
+/** A record's billing figures as the outside sees them (snake_case): the webhook's object and the admin API's item. */
+export const usageRecordFields = (record: UsageRecord) => ({
+  id: record.id,
+  subscription_id: record.subscriptionId,
+  user_id: record.userId,
+  plan: record.plan,
+  period_start: record.periodStart.toISOString(),
+  period_end: record.periodEnd.toISOString(),
+  requests: record.requests,
+  tokens_in: record.tokensIn,
+  tokens_out: record.tokensOut,
+  cost_usd: Number(record.costUsd),
+});
+
 /** The period a record covers: a subscription's [start, end). */
 export interface SubscriptionPeriod {
   id: string;

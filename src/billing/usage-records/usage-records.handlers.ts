@@ -1,7 +1,7 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { toPageResponse } from '../../http/pagination.ts';
-import type { UsageRecord } from './produce-usage-record.ts';
+import { type UsageRecord, usageRecordFields } from './produce-usage-record.ts';
 import type {
   listUsageRecordsRoute,
   produceUsageRecordsRoute,
@@ -10,16 +10,7 @@ import type {
 import { listUsageRecords, produceUsageRecordsNow } from './usage-records-admin.ts';
 
 const toUsageRecordResponse = (record: UsageRecord): z.input<typeof usageRecordSchema> => ({
-  id: record.id,
-  subscription_id: record.subscriptionId,
-  user_id: record.userId,
-  plan: record.plan,
-  period_start: record.periodStart.toISOString(),
-  period_end: record.periodEnd.toISOString(),
-  requests: record.requests,
-  tokens_in: record.tokensIn,
-  tokens_out: record.tokensOut,
-  cost_usd: Number(record.costUsd),
+  ...usageRecordFields(record),
   created_at: record.createdAt.toISOString(),
   delivered_at: record.deliveredAt?.toISOString() ?? null,
   delivery_error: record.deliveryError,
