@@ -14,8 +14,11 @@ export function enforceStorageQuota(): MiddlewareHandler<AuthedEnv> {
     const deps = c.get('deps');
     if (deps.config.QUOTA_ENFORCEMENT === 'off') return next();
     const principal = c.get('principal');
-    // Read through Hono's body cache: the route's validator parses the same bytes afterwards.
-    const bytes = (await c.req.arrayBuffer()).byteLength;
+    // The declared length when there is one (the server holds the body to it), so a large upload
+    // is not buffered an extra time; else the body, read through Hono's cache for the validator.
+    const declared = Number(c.req.header('content-length') ?? Number.NaN);
+    const bytes =
+      Number.isSafeInteger(declared) && declared >= 0 ? declared : (await c.req.arrayBuffer()).byteLength;
     const use = await storageUse(deps.db, { userId: principal.userId, plan: principal.plan });
     if (use.documentsLimit !== null && use.documents + 1 > use.documentsLimit) {
       throw storageQuotaExhausted({

@@ -56,7 +56,7 @@ describe.each(databaseKinds)('the time budget of a job on %s', (kind) => {
 });
 
 describe.each(databaseKinds)('a poison document on %s', (kind) => {
-  // Big enough that preparing it takes far longer than its budget: it stands for any document
+  // Big enough (10 MB) that preparing it takes far longer than its budget: it stands for any document
   // whose extraction or chunking will not end in time.
   const t = useTestApp(kind, {
     env: {
@@ -71,7 +71,7 @@ describe.each(databaseKinds)('a poison document on %s', (kind) => {
   afterAll(() => offload.close());
 
   it('is stopped in its worker thread at its budget, dead after two attempts, while requests are answered', async () => {
-    const content = 'Autovacuum reclaims the space of dead tuples. '.repeat(450_000);
+    const content = 'Autovacuum reclaims the space of dead tuples. '.repeat(225_000);
     const { result } = await expectResponsive(
       () => t.request('/health'),
       async () => {

@@ -78,6 +78,24 @@ describe.each(databaseKinds)('usage quotas exhausted on %s', (kind) => {
       429,
     );
     expect(big).toMatchObject({ quota: 'stored_bytes', limit: 100, used: 0 });
+    // A declared Content-Length is the size checked (the body is not read twice): a small one passes.
+    const body = JSON.stringify({ title: 'Small', content: 'tiny' });
+    const small = await t.as('x-bytes', '/documents', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length) },
+      body,
+    });
+    expect(small.status).toBe(202);
+    const declaredBig = JSON.stringify({ title: 'Big', content: 'y'.repeat(200) });
+    const refused = await expectProblem(
+      await t.as('x-bytes', '/documents', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Content-Length': String(declaredBig.length) },
+        body: declaredBig,
+      }),
+      429,
+    );
+    expect(refused).toMatchObject({ quota: 'stored_bytes', requested: declaredBig.length });
   });
 
   it('lets a request that needs none of an exhausted quota through (embeddings vs model requests)', async () => {
