@@ -18,6 +18,7 @@ import { actionsQuerySchema } from '../actions/actions.routes.ts';
 import { listAdminAudit } from '../admin-audit.ts';
 import { overviewQuerySchema } from '../overview/overview.routes.ts';
 import { getOverview, queueCounts } from '../overview/overview.ts';
+import { toUsageBreakdownInput } from '../usage/usage.handlers.ts';
 import { usageQuerySchema } from '../usage/usage.routes.ts';
 import { usageBreakdown } from '../usage/usage-breakdown.ts';
 import { changeUserSubscription, listUsers, setUserStatus } from '../users/user-admin.ts';
@@ -296,16 +297,7 @@ export const changeStatusHandler: Handler<DashboardEnv> = (c) =>
 
 export const usagePageHandler: Handler<DashboardEnv> = async (c) => {
   const query = pageQuery(c, usageQuerySchema);
-  const breakdown = await usageBreakdown(c.get('deps'), {
-    groupBy: query.group_by,
-    from: query.from,
-    to: query.to,
-    userId: query.user_id,
-    model: query.model,
-    route: query.route,
-    limit: query.limit,
-    cursor: query.cursor,
-  });
+  const breakdown = await usageBreakdown(c.get('deps'), toUsageBreakdownInput(query));
   const { limit: _limit, cursor: _cursor, ...filters } = query;
   return signedIn(c, 'usage', 'Usage', usagePage({ breakdown, filters }));
 };

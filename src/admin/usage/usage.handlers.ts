@@ -1,6 +1,6 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import type { getUsageBreakdownRoute, usageGroupSchema } from './usage.routes.ts';
+import type { getUsageBreakdownRoute, usageGroupSchema, usageQuerySchema } from './usage.routes.ts';
 import { type UsageGroup, usageBreakdown } from './usage-breakdown.ts';
 
 const toUsageGroupResponse = (group: UsageGroup): z.input<typeof usageGroupSchema> => ({
@@ -15,18 +15,23 @@ const toUsageGroupResponse = (group: UsageGroup): z.input<typeof usageGroupSchem
   cost_usd: group.costUsd,
 });
 
+/** The breakdown service's input from the route's query (shared with the dashboard's usage page). */
+export const toUsageBreakdownInput = (
+  query: z.output<typeof usageQuerySchema>,
+): Parameters<typeof usageBreakdown>[1] => ({
+  groupBy: query.group_by,
+  from: query.from,
+  to: query.to,
+  userId: query.user_id,
+  model: query.model,
+  route: query.route,
+  limit: query.limit,
+  cursor: query.cursor,
+});
+
 export const getUsageBreakdownHandler: RouteHandler<typeof getUsageBreakdownRoute, AuthedEnv> = async (c) => {
   const query = c.req.valid('query');
-  const breakdown = await usageBreakdown(c.get('deps'), {
-    groupBy: query.group_by,
-    from: query.from,
-    to: query.to,
-    userId: query.user_id,
-    model: query.model,
-    route: query.route,
-    limit: query.limit,
-    cursor: query.cursor,
-  });
+  const breakdown = await usageBreakdown(c.get('deps'), toUsageBreakdownInput(query));
   return c.json(
     {
       group_by: query.group_by,
