@@ -57,7 +57,7 @@ const heuristics: [string, (text: string) => unknown][] = [
   ['wordCount', wordCount],
 ];
 
-const N = 50_000;
+const N = 100_000;
 
 describe('local heuristics stay linear on adversarial text', () => {
   for (const [name, run] of heuristics) {
