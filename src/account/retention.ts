@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 /** Rows each retention rule deleted in one sweep. */
 export interface RetentionReport {
   usageEvents: number;
+  httpRequestStats: number;
   messages: number;
   conversations: number;
   agentRuns: number;
@@ -50,6 +51,7 @@ async function sweepRetention(deps: Pick<Deps, 'db' | 'config' | 'logger'>): Pro
   const limit = config.RETENTION_BATCH_SIZE;
   const report: RetentionReport = {
     usageEvents: 0,
+    httpRequestStats: 0,
     messages: 0,
     conversations: 0,
     agentRuns: 0,
@@ -70,6 +72,15 @@ async function sweepRetention(deps: Pick<Deps, 'db' | 'config' | 'logger'>): Pro
       olderThan('created_at', days.usage),
       'id',
       limit,
+    );
+    // Per-minute request counts go with the usage they sit beside; keyed by minute, no id.
+    report.httpRequestStats = deleted(
+      await deps.db.execute(sql`
+        with gone as (
+          delete from http_request_stats where ctid in (
+            select ctid from http_request_stats where ${olderThan('minute', days.usage)} order by minute limit ${limit})
+          returning 1)
+        select count(*)::int as n from gone`),
     );
   }
   if (days.messages > 0) {

@@ -19,6 +19,7 @@ import {
   type WorkScope,
   withScope,
 } from '../observability/tracing.ts';
+import { isCountedRoute } from '../usage/http-request-stats.ts';
 import type { AppEnv } from './app-env.ts';
 import { fromHttpException } from './error-handler.ts';
 import { isStreamed, whenBodyEnds } from './streamed-body.ts';
@@ -138,6 +139,15 @@ export function requestContext(options: { resolveDeps: DepsResolver }): Middlewa
         'http.response.status_code': status,
         ...(type ? { 'cairn.problem_type': type } : {}),
       });
+      // Stored per minute for the admin overview, which must hold across instances and runtimes.
+      if (isCountedRoute(route))
+        deps.usage.recordRequest({
+          at: deps.now(),
+          method: c.req.method,
+          route,
+          status,
+          latencyMs: seconds * 1000,
+        });
       const recordCost = () => {
         if (scope.modelCalls > 0)
           telemetry.instruments.requestCost.record(scope.costUsd, { 'http.route': route });

@@ -1,6 +1,6 @@
 import type { UsageOperation } from '../db/tables/usage.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { UsageSink } from '../usage/usage-sink.ts';
+import type { ModelUsageSink } from '../usage/usage-sink.ts';
 import type { CallAccounting, CallMeta, TokenUsage } from './llm-client.ts';
 import { LlmError } from './llm-error.ts';
 import type { PriceTable } from './pricing/price-table.ts';
@@ -24,7 +24,7 @@ export interface CallRecord {
 
 /** Starts the record of each model call; built once per provider. */
 export interface Accounting {
-  begin(sink: UsageSink, call: { meta?: CallMeta; operation: UsageOperation; model: string }): CallRecord;
+  begin(sink: ModelUsageSink, call: { meta?: CallMeta; operation: UsageOperation; model: string }): CallRecord;
 }
 
 const statusOf = (error: unknown) => (error instanceof LlmError ? error.kind : 'error');

@@ -3,7 +3,7 @@ import { countBreakerTransitions } from '../observability/instruments.ts';
 import type { Logger } from '../observability/logger.ts';
 import { modelLabels } from '../observability/model-calls.ts';
 import { noTelemetry, type Telemetry } from '../observability/telemetry.ts';
-import type { UsageSink } from '../usage/usage-sink.ts';
+import type { ModelUsageSink } from '../usage/usage-sink.ts';
 import { createAccounting } from './call-accounting.ts';
 import { instrumentLlm } from './instrumented-client.ts';
 import type { AccountedLlm, LlmClient } from './llm-client.ts';
@@ -15,7 +15,7 @@ import { limitInflight } from './resilience/inflight-limit.ts';
 import { createResilience } from './resilience/resilience.ts';
 
 /** The accounted model client, for one usage sink. */
-export type BindLlm = (sink: UsageSink) => AccountedLlm;
+export type BindLlm = (sink: ModelUsageSink) => AccountedLlm;
 
 function createProvider(config: Config, chatTransport: ChatTransport | undefined): LlmClient {
   switch (config.LLM_PROVIDER) {

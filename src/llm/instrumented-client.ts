@@ -1,6 +1,6 @@
 import { type ModelCallResult, startModelCall } from '../observability/model-calls.ts';
 import type { Telemetry } from '../observability/telemetry.ts';
-import type { UsageSink } from '../usage/usage-sink.ts';
+import type { ModelUsageSink } from '../usage/usage-sink.ts';
 import type { Accounting, CallRecord } from './call-accounting.ts';
 import type { AccountedLlm, CallAccounting, ChatRequest, LlmClient, ToolCall } from './llm-client.ts';
 import { LlmError } from './llm-error.ts';
@@ -11,7 +11,7 @@ import { countChatUsage, countTextsTokens } from './tokens/count-tokens.ts';
 interface InstrumentOptions {
   resilience: Resilience;
   accounting: Accounting;
-  sink: UsageSink;
+  sink: ModelUsageSink;
   /** Per attempt: the whole reply, or the whole stream. */
   timeoutMs: number;
   /** Per attempt: until a stream's first event. */

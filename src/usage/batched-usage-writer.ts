@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import type { Logger } from '../observability/logger.ts';
+import { createHttpRequestStatsAccumulator, upsertHttpRequestStats } from './http-request-stats.ts';
 import { insertUsageEvents } from './insert-usage-events.ts';
 import type { UsageEvent, UsageSink } from './usage-sink.ts';
 
@@ -14,6 +15,10 @@ export interface UsageWriter extends UsageSink {
  * a batch fails its events are stored one by one; those that still fail are retried once with
  * the next batch, then dropped and logged, so neither an outage nor a poison row loses the rest
  * or blocks accounting forever. At most `maxBuffered` events wait in memory.
+ *
+ * HTTP requests are folded into per-minute rows in memory and go out with the next write (at the
+ * latest `flushIntervalMs` after the first): a few rows a minute however busy the instance is. A
+ * failed write puts them back to be merged with the next one.
  */
 export function createBatchedUsageWriter(options: {
   db: Database;
@@ -24,6 +29,7 @@ export function createBatchedUsageWriter(options: {
 }): UsageWriter {
   const maxBuffered = options.maxBuffered ?? 100_000;
   let buffer: UsageEvent[] = [];
+  const requests = createHttpRequestStatsAccumulator();
   const retried = new WeakSet<UsageEvent>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let writing: Promise<void> = Promise.resolve();
@@ -39,10 +45,17 @@ export function createBatchedUsageWriter(options: {
   function write(): Promise<void> {
     clearTimeout(timer);
     timer = undefined;
-    if (buffer.length === 0) return writing;
+    if (buffer.length === 0 && requests.size === 0) return writing;
     const batch = buffer;
     buffer = [];
+    const stats = requests.drain();
     writing = writing.then(async () => {
+      await upsertHttpRequestStats(options.db, stats).catch((error: unknown) => {
+        options.logger.error('request stats not stored', { err: error, rows: stats.length });
+        requests.restore(stats);
+        schedule();
+      });
+      if (batch.length === 0) return;
       try {
         await insertUsageEvents(options.db, batch);
       } catch (error) {
@@ -72,6 +85,10 @@ export function createBatchedUsageWriter(options: {
       if (buffer.length > maxBuffered) buffer.shift();
       if (buffer.length >= options.batchSize) void write();
       else schedule();
+    },
+    recordRequest(sample) {
+      requests.add(sample);
+      schedule();
     },
     flush: write,
     close() {

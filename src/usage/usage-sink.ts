@@ -1,4 +1,5 @@
 import type { UsageOperation } from '../db/tables/usage.ts';
+import type { HttpRequestSample } from './http-request-stats.ts';
 
 /** One model call as billed: who made it, which model, its tokens, cost, latency and outcome. */
 export interface UsageEvent {
@@ -25,9 +26,14 @@ export interface UsageEvent {
   status: string;
 }
 
-/** Where usage events go: recorded without waiting, persisted off the request path. */
-export interface UsageSink {
+/** Where the model client records its calls: without waiting, persisted off the request path. */
+export interface ModelUsageSink {
   record(event: UsageEvent): void;
-  /** Resolves once every event recorded so far is stored (tests, shutdown, end of a Workers request). */
+  /** Resolves once everything recorded so far is stored (tests, shutdown, end of a Workers request). */
   flush(): Promise<void>;
+}
+
+/** Where usage goes: model-call events, and HTTP requests folded into per-minute counts. */
+export interface UsageSink extends ModelUsageSink {
+  recordRequest(sample: HttpRequestSample): void;
 }

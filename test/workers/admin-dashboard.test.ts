@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call } from './worker-client.ts';
+import { as, call } from './worker-client.ts';
 import { workerToken } from './worker-token.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -40,7 +40,18 @@ describe('admin dashboard inside workerd', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('<h1>Overview');
-    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html.match(/<svg /g)).toHaveLength(6);
+  });
+
+  it('counts requests on Workers too: one upsert per request, after the response', async () => {
+    const requests = async () => {
+      const res = await as('wd-dash-counter', '/admin/overview?days=1', { role: 'admin' });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { http: { totals: { requests: number } } }).http.totals.requests;
+    };
+    const first = await requests();
+    // The first overview request is stored once its waitUntil ends, so a later one sees it.
+    await expect.poll(requests).toBeGreaterThan(first);
   });
 
   it('refuses a non-admin with 403 and no session', async () => {

@@ -25,7 +25,7 @@ describe('the Cloudflare Queues consumer bounds the work of one batch', () => {
         queue: { publish: async (jobs) => void published.push(...jobs) },
       }),
       db,
-      { record: () => {}, flush: async () => {} },
+      { record: () => {}, recordRequest: () => {}, flush: async () => {} },
     );
     const ran: string[] = [];
     const handlers: JobHandlers = {

@@ -108,7 +108,7 @@ describe('duplicate and early messages on the Cloudflare Queues consumer', () =>
         queue: { publish: async (jobs) => void published.push(...jobs) },
       }),
       requestDatabase(env),
-      { record: () => {}, flush: async () => {} },
+      { record: () => {}, recordRequest: () => {}, flush: async () => {} },
     );
     return { deps, published };
   }
@@ -165,7 +165,7 @@ describe('the time budget of a job on the Cloudflare Queues consumer', () => {
         queue: { publish: async (jobs) => void published.push(...jobs) },
       }),
       requestDatabase(env),
-      { record: () => {}, flush: async () => {} },
+      { record: () => {}, recordRequest: () => {}, flush: async () => {} },
     );
     const leases: number[] = [];
     const handlers: JobHandlers = {

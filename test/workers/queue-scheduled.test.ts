@@ -29,7 +29,7 @@ function recordingDeps() {
       queue: { publish: async (jobs) => void published.push(...jobs) },
     }),
     db,
-    { record: () => {}, flush: async () => {} },
+    { record: () => {}, recordRequest: () => {}, flush: async () => {} },
   );
   return { db, deps, published };
 }

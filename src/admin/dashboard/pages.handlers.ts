@@ -137,6 +137,7 @@ export function errorPage(input: { status: number; title: string; detail: string
 
 export function overviewPage(overview: Overview, days: number) {
   const t = overview.totals;
+  const h = overview.http.totals;
   const labels = overview.daily.map((d) => d.day.slice(5));
   return html`<h1>Overview <span class="muted">${overview.from} – ${overview.to} (UTC)</span></h1>
 <form class="filters" method="get" action="/admin/dashboard">
@@ -150,6 +151,35 @@ ${card('active_users.last_day', 'Last 24 hours', overview.activeUsers.day, integ
 ${card('active_users.last_7_days', 'Last 7 days', overview.activeUsers.week, integer(overview.activeUsers.week))}
 ${card('active_users.last_30_days', 'Last 30 days', overview.activeUsers.month, integer(overview.activeUsers.month))}
 </dl>
+<h2>HTTP requests in the window <span class="muted">(every route but probes and scrapes)</span></h2>
+<dl class="cards">
+${card('http.totals.requests', 'Requests', h.requests, integer(h.requests))}
+${card('http.totals.error_rate', 'Error rate (5xx)', h.errorRate, percent(h.errorRate))}
+${card('http.totals.client_errors', 'Client errors (4xx)', h.clientErrors, integer(h.clientErrors))}
+${card('http.totals.latency_p50_ms', 'Latency p50', h.latencyP50Ms, ms(h.latencyP50Ms))}
+${card('http.totals.latency_p95_ms', 'Latency p95', h.latencyP95Ms, ms(h.latencyP95Ms))}
+</dl>
+<div class="charts">
+${raw(
+  lineChart({
+    title: 'Request latency (ms, to the response headers)',
+    labels,
+    series: [
+      { name: 'p50', values: overview.http.daily.map((d) => d.latencyP50Ms), color: '#2f5f9e' },
+      { name: 'p95', values: overview.http.daily.map((d) => d.latencyP95Ms), color: '#c0692b' },
+    ],
+    format: (v) => integer(Math.round(v)),
+  }),
+)}
+${raw(
+  lineChart({
+    title: 'Request error rate (5xx)',
+    labels,
+    series: [{ name: 'error rate', values: overview.http.daily.map((d) => d.errorRate), color: '#b03a3a' }],
+    format: (v) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`,
+  }),
+)}
+</div>
 <h2>Model calls in the window</h2>
 <dl class="cards">
 ${card('totals.requests', 'Requests with model calls', t.requests, integer(t.requests))}
@@ -160,7 +190,7 @@ ${card('totals.model_call_latency_p95_ms', 'Model-call latency p95', t.latencyP9
 ${card('totals.tokens', 'Tokens (in + out)', t.tokensIn + t.tokensOut, integer(t.tokensIn + t.tokensOut))}
 ${card('totals.cost_usd', 'Cost', t.costUsd, usd(t.costUsd))}
 </dl>
-<p class="muted">Figures come from the usage events (one per model call after its retries): latency is model-call latency, errors are failed model calls; HTTP requests without a model call are not stored.</p>
+<p class="muted">Figures come from the usage events (one per model call after its retries): latency is model-call latency, errors are failed model calls.</p>
 <div class="charts">
 ${raw(
   lineChart({

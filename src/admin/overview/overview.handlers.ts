@@ -1,7 +1,7 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import type { getOverviewRoute, overviewResponseSchema } from './overview.routes.ts';
-import { getOverview, type ModelCallFigures, type Overview } from './overview.ts';
+import { getOverview, type HttpRequestFigures, type ModelCallFigures, type Overview } from './overview.ts';
 
 type OverviewBody = z.input<typeof overviewResponseSchema>;
 
@@ -17,6 +17,15 @@ const toFiguresResponse = (figures: ModelCallFigures): OverviewBody['totals'] =>
   cost_usd: figures.costUsd,
 });
 
+const toHttpFiguresResponse = (figures: HttpRequestFigures): OverviewBody['http']['totals'] => ({
+  requests: figures.requests,
+  server_errors: figures.serverErrors,
+  client_errors: figures.clientErrors,
+  error_rate: figures.errorRate,
+  latency_p50_ms: figures.latencyP50Ms,
+  latency_p95_ms: figures.latencyP95Ms,
+});
+
 const toOverviewResponse = (overview: Overview): OverviewBody => ({
   generated_at: overview.generatedAt.toISOString(),
   from: overview.from,
@@ -28,6 +37,10 @@ const toOverviewResponse = (overview: Overview): OverviewBody => ({
   },
   totals: toFiguresResponse(overview.totals),
   daily: overview.daily.map((day) => ({ day: day.day, ...toFiguresResponse(day) })),
+  http: {
+    totals: toHttpFiguresResponse(overview.http.totals),
+    daily: overview.http.daily.map((day) => ({ day: day.day, ...toHttpFiguresResponse(day) })),
+  },
   queue: overview.queue,
 });
 

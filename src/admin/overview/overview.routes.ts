@@ -29,6 +29,27 @@ const modelCallFiguresSchema = z
   })
   .openapi('AdminModelCallFigures');
 
+// API requests as answered (http_request_stats), probes and scrapes excepted.
+const httpRequestFiguresSchema = z
+  .object({
+    requests: z
+      .number()
+      .int()
+      .openapi({ description: 'Answered HTTP requests (not /health, /ready, /metrics)' }),
+    server_errors: z.number().int().openapi({ description: 'Answers with a 5xx status' }),
+    client_errors: z.number().int().openapi({ description: 'Answers with a 4xx status' }),
+    error_rate: z
+      .number()
+      .nullable()
+      .openapi({ description: 'server_errors / requests; null without requests' }),
+    latency_p50_ms: z.number().nullable().openapi({
+      description:
+        'Median time to the response headers, estimated from latency buckets (linear within a bucket); null without requests',
+    }),
+    latency_p95_ms: z.number().nullable().openapi({ description: '95th percentile of the same' }),
+  })
+  .openapi('AdminHttpRequestFigures');
+
 export const overviewResponseSchema = z
   .object({
     generated_at: z.string(),
@@ -48,6 +69,14 @@ export const overviewResponseSchema = z
     daily: z.array(modelCallFiguresSchema.extend({ day })).openapi({
       description: 'One entry per UTC day of the window, oldest first, days without calls included',
     }),
+    http: z
+      .object({
+        totals: httpRequestFiguresSchema,
+        daily: z.array(httpRequestFiguresSchema.extend({ day })).openapi({
+          description: 'One entry per UTC day of the window, oldest first, days without requests included',
+        }),
+      })
+      .openapi({ description: 'HTTP requests of every route, with or without a model call' }),
     queue: z
       .object({ queued: z.number().int(), running: z.number().int(), dead: z.number().int() })
       .openapi({ description: 'Background jobs right now; dead ones are under /admin/jobs/dead' }),
@@ -67,6 +96,7 @@ export const overviewQuerySchema = z.object({
 export const getOverviewRoute = createRoute({
   method: 'get',
   path: '/admin/overview',
+  operationId: 'getAdminOverview',
   tags: ['admin'],
   summary: 'Active users, requests, model-call error rate and latency, tokens and cost per day, the queue',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

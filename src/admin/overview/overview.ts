@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { rowsOf } from '../../db/rows.ts';
+import { LATENCY_BUCKET_BOUNDS_MS, latencyQuantileMs } from '../../usage/http-request-stats.ts';
 
 /**
  * What the stored data says about model calls over a span: usage_events holds one row per model
@@ -22,6 +23,23 @@ export interface ModelCallFigures {
   costUsd: number;
 }
 
+/**
+ * What http_request_stats says about API requests over a span (probes and scrapes not counted):
+ * every answered request, with or without a model call. Latency runs to the response headers and
+ * its percentiles are estimated from the stored latency buckets.
+ */
+export interface HttpRequestFigures {
+  requests: number;
+  /** Answers with a 5xx status. */
+  serverErrors: number;
+  /** Answers with a 4xx status (refusals, bad input, limits). */
+  clientErrors: number;
+  /** serverErrors / requests; null without requests. */
+  errorRate: number | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+}
+
 export interface Overview {
   generatedAt: Date;
   /** Whole UTC days, the last one today. */
@@ -32,6 +50,8 @@ export interface Overview {
   totals: ModelCallFigures;
   /** One entry per day of the window, days without calls included (zeros, null rates). */
   daily: (ModelCallFigures & { day: string })[];
+  /** HTTP requests, in total and per day (same days as `daily`). */
+  http: { totals: HttpRequestFigures; daily: (HttpRequestFigures & { day: string })[] };
   queue: QueueCounts;
 }
 
@@ -79,7 +99,7 @@ export async function getOverview(
   const now = deps.now();
   const to = isoDay(now);
   const from = isoDay(new Date(Date.parse(to) - (input.days - 1) * DAY_MS));
-  const [figures, users, queue] = await Promise.all([
+  const [figures, users, queue, http] = await Promise.all([
     deps.db.execute(sql`
       select (created_at at time zone 'UTC')::date::text as day,
              count(distinct coalesce(server_request_id::text, request_id)) as requests,
@@ -101,13 +121,16 @@ export async function getOverview(
       where last_seen_at > ${now.toISOString()}::timestamptz - interval '30 days'
     `),
     queueCounts(deps.db),
+    httpRequestFigures(deps.db, from, to),
   ]);
   const rows = rowsOf<FigureRow>(figures);
   const byDay = new Map(rows.filter((r) => r.day !== null).map((r) => [r.day, r]));
   const daily: Overview['daily'] = [];
+  const httpDaily: Overview['http']['daily'] = [];
   for (let t = Date.parse(from); t <= Date.parse(to); t += DAY_MS) {
     const day = isoDay(new Date(t));
     daily.push({ day, ...toFigures(byDay.get(day)) });
+    httpDaily.push({ day, ...(http.get(day) ?? noHttpRequests) });
   }
   const [active] = rowsOf<Record<'day' | 'week' | 'month', string | number>>(users);
   return {
@@ -121,8 +144,73 @@ export async function getOverview(
     },
     totals: toFigures(rows.find((r) => r.day === null)),
     daily,
+    http: { totals: http.get(null) ?? noHttpRequests, daily: httpDaily },
     queue,
   };
+}
+
+const noHttpRequests: HttpRequestFigures = {
+  requests: 0,
+  serverErrors: 0,
+  clientErrors: 0,
+  errorRate: null,
+  latencyP50Ms: null,
+  latencyP95Ms: null,
+};
+
+/** HTTP request figures per UTC day from `from` to `to`, and for the whole span under the key null. */
+async function httpRequestFigures(
+  db: Database,
+  from: string,
+  to: string,
+): Promise<Map<string | null, HttpRequestFigures>> {
+  const start = `${from}T00:00:00Z`;
+  const end = `${to}T00:00:00Z`;
+  const span = sql`minute >= ${start}::timestamptz and minute < ${end}::timestamptz + interval '1 day'`;
+  const [counts, buckets] = await Promise.all([
+    db.execute(sql`
+      select (minute at time zone 'UTC')::date::text as day, sum(requests) as requests,
+             coalesce(sum(requests) filter (where status >= 500), 0) as server_errors,
+             coalesce(sum(requests) filter (where status between 400 and 499), 0) as client_errors
+      from http_request_stats where ${span}
+      group by grouping sets (((minute at time zone 'UTC')::date), ())
+    `),
+    // Bucket counts summed position by position, per day and for the span.
+    db.execute(sql`
+      select (minute at time zone 'UTC')::date::text as day, b.i as bucket, sum(b.n) as n
+      from http_request_stats, unnest(latency_buckets) with ordinality as b(n, i)
+      where ${span}
+      group by grouping sets (((minute at time zone 'UTC')::date, b.i), (b.i))
+    `),
+  ]);
+  const histograms = new Map<string | null, number[]>();
+  for (const row of rowsOf<{ day: string | null; bucket: string | number; n: string | number }>(buckets)) {
+    let histogram = histograms.get(row.day);
+    if (!histogram) {
+      histogram = new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0);
+      histograms.set(row.day, histogram);
+    }
+    histogram[Number(row.bucket) - 1] = Number(row.n);
+  }
+  const figures = new Map<string | null, HttpRequestFigures>();
+  type CountRow = Record<'requests' | 'server_errors' | 'client_errors', string | number> & {
+    day: string | null;
+  };
+  for (const row of rowsOf<CountRow>(counts)) {
+    const requests = Number(row.requests);
+    if (requests === 0) continue;
+    const serverErrors = Number(row.server_errors);
+    const histogram = histograms.get(row.day) ?? [];
+    figures.set(row.day, {
+      requests,
+      serverErrors,
+      clientErrors: Number(row.client_errors),
+      errorRate: serverErrors / requests,
+      latencyP50Ms: latencyQuantileMs(histogram, 0.5),
+      latencyP95Ms: latencyQuantileMs(histogram, 0.95),
+    });
+  }
+  return figures;
 }
 
 /** Jobs waiting, in progress and dead now. */

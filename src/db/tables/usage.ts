@@ -1,10 +1,12 @@
 import {
   bigint,
   boolean,
+  doublePrecision,
   index,
   integer,
   numeric,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -51,3 +53,23 @@ export const usageEvents = pgTable(
 );
 
 export type UsageEventRow = typeof usageEvents.$inferInsert;
+
+/**
+ * HTTP requests per minute, route, method and status, merged across instances by upsert: what the
+ * admin overview counts as requests, errors and latency. `latency_buckets` counts requests per
+ * latency bucket (bounds in src/usage/http-request-stats.ts), so percentiles can be estimated
+ * over any span without storing one row per request.
+ */
+export const httpRequestStats = pgTable(
+  'http_request_stats',
+  {
+    minute: timestamp('minute', { withTimezone: true }).notNull(),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    status: smallint('status').notNull(),
+    requests: integer('requests').notNull(),
+    latencyMsSum: doublePrecision('latency_ms_sum').notNull(),
+    latencyBuckets: integer('latency_buckets').array().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.method, t.route, t.status] })],
+);

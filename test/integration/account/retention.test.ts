@@ -50,6 +50,12 @@ describe.each(databaseKinds)('retention on %s', (kind) => {
     await db.execute(sql`
       insert into usage_events (created_at, user_id, provider, model, operation, tokens_in, tokens_out, cost_usd, priced, latency_ms, attempts, status)
       select now() - interval '200 days', 'ret-old', 'local', 'm', 'chat', 1, 1, 0, true, 1, 1, 'ok' from generate_series(1, 25)`);
+    // Request counts: 12 minutes long past and one recent.
+    await db.execute(sql`
+      insert into http_request_stats (minute, method, route, status, requests, latency_ms_sum, latency_buckets)
+      select date_trunc('minute', now()) - make_interval(days => 200, mins => n), 'GET', '/me', 200, 1, 1, '{1}'::integer[]
+      from generate_series(1, 12) as n
+      union all select date_trunc('minute', now()), 'GET', '/me', 200, 1, 1, '{1}'::integer[]`);
     const oldUsage = async () =>
       rowsOf<{ n: number }>(
         await db.execute(sql`select count(*)::int as n from usage_events where user_id = 'ret-old'`),
@@ -57,8 +63,13 @@ describe.each(databaseKinds)('retention on %s', (kind) => {
     const before = await oldUsage();
     const first = await retentionMaintenance(t.deps);
     expect(first?.usageEvents).toBe(10);
+    expect(first?.httpRequestStats).toBe(10);
     expect(await oldUsage()).toBe(before - 10);
     while (((await retentionMaintenance(t.deps))?.usageEvents ?? 0) > 0);
+    const stats = rowsOf<{ n: number }>(
+      await db.execute(sql`select count(*)::int as n from http_request_stats where route = '/me'`),
+    );
+    expect(stats[0]?.n).toBe(1);
     const old = await rowsNaming(t, 'ret-old');
     expect(old['usage_events.user_id']).toBe(0);
     expect(old['conversations.owner_id']).toBe(0);
@@ -96,6 +107,7 @@ describe.each(databaseKinds)('retention on %s', (kind) => {
     );
     expect(await retentionMaintenance(t.deps)).toEqual({
       usageEvents: 0,
+      httpRequestStats: 0,
       messages: 0,
       conversations: 0,
       agentRuns: 0,
