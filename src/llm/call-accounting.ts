@@ -24,7 +24,10 @@ export interface CallRecord {
 
 /** Starts the record of each model call; built once per provider. */
 export interface Accounting {
-  begin(sink: ModelUsageSink, call: { meta?: CallMeta; operation: UsageOperation; model: string }): CallRecord;
+  begin(
+    sink: ModelUsageSink,
+    call: { meta?: CallMeta; operation: UsageOperation; model: string },
+  ): CallRecord;
 }
 
 const statusOf = (error: unknown) => (error instanceof LlmError ? error.kind : 'error');
