@@ -3,14 +3,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_VERSION } from '../src/app.ts';
 import { createRouter } from '../src/http/create-router.ts';
-import { openApiInfo, registerSecurityScheme } from '../src/http/openapi.ts';
+import { openApiDocument } from '../src/http/openapi.ts';
 import { mountRoutes } from '../src/routes.ts';
 
 const target = path.resolve(import.meta.dirname, '../docs/openapi.json');
 const app = createRouter();
 mountRoutes(app);
-registerSecurityScheme(app);
-const document = `${JSON.stringify(app.getOpenAPI31Document(openApiInfo(APP_VERSION)), null, 2)}\n`;
+const document = `${JSON.stringify(openApiDocument(app, APP_VERSION), null, 2)}\n`;
 
 if (process.argv.includes('--check')) {
   const committed = await readFile(target, 'utf8').catch(() => '');

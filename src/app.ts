@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import type { DepsResolver } from './deps.ts';
 import { anonymousRateLimit } from './guards/rate-limit/anonymous-rate-limit.middleware.ts';
 import type { AppEnv } from './http/app-env.ts';
+import { corsForAllowedOrigins } from './http/cors.middleware.ts';
 import { createRouter } from './http/create-router.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { createNotFoundHandler } from './http/not-found.ts';
@@ -21,6 +22,8 @@ export function createApp(resolveDeps: DepsResolver, routers?: readonly OpenAPIH
   const app = createRouter();
   app.use(requestId({ limitLength: 128 }));
   app.use(requestContext({ resolveDeps }));
+  // Before the pre-auth limiter and the guards: preflights need no token and are not counted.
+  app.use(corsForAllowedOrigins());
   app.use(anonymousRateLimit());
   mountRoutes(app, routers);
   registerOpenApi(app, APP_VERSION);

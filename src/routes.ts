@@ -10,6 +10,7 @@ import { usageRecordsAdminRouter } from './billing/usage-records/index.ts';
 import { billingWebhooksRouter } from './billing/webhooks/index.ts';
 import { analyzeRouter, v1Router } from './gateway/index.ts';
 import type { AppEnv } from './http/app-env.ts';
+import { mcpRouter } from './mcp/index.ts';
 import { metricsRouter } from './observability/metrics-export/index.ts';
 import { jobsAdminRouter } from './queue/index.ts';
 import { ragRouter } from './rag/index.ts';
@@ -30,6 +31,7 @@ export const routers: OpenAPIHono<AppEnv>[] = [
   usageRouter,
   agentsRouter,
   agentsAdminRouter,
+  mcpRouter,
   adminUsersRouter,
   adminRouter,
   adminDashboardRouter,

@@ -145,6 +145,7 @@ export const erasureReportSchema = z
 export const exportAccountRoute = createRoute({
   method: 'get',
   path: '/me/export',
+  operationId: 'exportAccount',
   tags: ['account'],
   summary: 'Everything stored about the caller, as one JSON document (streamed)',
   description:
@@ -160,6 +161,7 @@ export const exportAccountRoute = createRoute({
 export const eraseAccountRoute = createRoute({
   method: 'delete',
   path: '/me',
+  operationId: 'eraseAccount',
   tags: ['account'],
   summary: 'Erase everything stored about the caller (usage kept anonymised for billing)',
   description:
@@ -175,6 +177,7 @@ export const eraseAccountRoute = createRoute({
 export const eraseUserRoute = createRoute({
   method: 'delete',
   path: '/admin/users/{id}/data',
+  operationId: 'eraseUser',
   tags: ['admin'],
   summary: "Erase a user's data, as DELETE /me does for the caller; recorded in the admin audit",
   ...guarded({ routeClass: 'admin', role: 'admin' }),

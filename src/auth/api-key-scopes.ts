@@ -11,7 +11,7 @@ const scopePrefixes: [ApiKeyScope, string[]][] = [
   ['admin', ['/admin/', '/metrics']],
   ['model', ['/v1/', '/analyze']],
   ['rag', ['/documents', '/search', '/chat', '/conversations']],
-  ['agents', ['/agent/']],
+  ['agents', ['/agent/', '/mcp']],
 ];
 
 // Read-only views of the caller that any key may use, whatever its scopes.

@@ -50,11 +50,14 @@ const createApiKeyBodySchema = z
       example: '2027-01-01T00:00:00Z',
     }),
   })
-  .openapi('CreateApiKeyRequest');
+  .openapi('CreateApiKeyRequest', {
+    example: { name: 'laptop', scopes: ['model', 'rag'], expires_at: '2027-01-01T00:00:00Z' },
+  });
 
 export const createApiKeyRoute = createRoute({
   method: 'post',
   path: '/me/api-keys',
+  operationId: 'createApiKey',
   tags: ['account'],
   summary: 'Create an API key (the secret is shown once)',
   description:
@@ -71,6 +74,7 @@ export const createApiKeyRoute = createRoute({
 export const listApiKeysRoute = createRoute({
   method: 'get',
   path: '/me/api-keys',
+  operationId: 'listApiKeys',
   tags: ['account'],
   summary: "The caller's API keys, newest first (revoked and expired ones included; never the secrets)",
   ...guarded({ routeClass: 'read' }),
@@ -85,6 +89,7 @@ export const listApiKeysRoute = createRoute({
 export const revokeApiKeyRoute = createRoute({
   method: 'delete',
   path: '/me/api-keys/{id}',
+  operationId: 'revokeApiKey',
   tags: ['account'],
   summary: 'Revoke an API key: refused at once (within API_KEY_CACHE_TTL_S on other instances)',
   ...guarded({ routeClass: 'write' }),

@@ -14,6 +14,7 @@ export const meResponseSchema = z
 export const getMeRoute = createRoute({
   method: 'get',
   path: '/me',
+  operationId: 'getMe',
   tags: ['account'],
   summary: 'The authenticated caller',
   ...guarded({ routeClass: 'read' }),

@@ -35,6 +35,36 @@ const priceOverrides = z.record(
   }),
 );
 
+// An origin as browsers send it in `Origin`: http(s), host and port only, lower case, no trailing slash.
+const isOrigin = (value: string) => {
+  try {
+    const url = new URL(value);
+    // URL takes `*` as a host character; a wildcard is never an origin.
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value && !value.includes('*')
+    );
+  } catch {
+    return false;
+  }
+};
+
+// Comma-separated exact origins; a wildcard, a path or a trailing slash is refused, never widened.
+const corsOrigins = optionalString.transform((v, ctx) => {
+  const origins = (v ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  const invalid = origins.find((origin) => !isOrigin(origin));
+  if (invalid !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${invalid}" is not an exact origin such as https://app.example.com (scheme, host and optional port; no wildcard, path or trailing slash)`,
+    });
+    return z.NEVER;
+  }
+  return origins;
+});
+
 // `class:limit/window,...;class:...` over the defaults (see src/guards/rate-limit-policies.ts).
 const rateLimitPolicies = optionalString.transform((v, ctx) => {
   try {
@@ -178,6 +208,9 @@ export const configSchema = z
     IDEMPOTENCY_MAX_RESPONSE_BYTES: int(1_048_576, 1024, 1_572_864),
     GUARD_TIMEOUT_MS: int(2000, 10, 60_000),
     TRUST_PROXY: int(0, 0, 10),
+    // Pages on these origins may call the API from a browser (src/http/cors.middleware.ts); empty,
+    // no CORS headers are sent and browsers refuse cross-origin calls.
+    CORS_ALLOWED_ORIGINS: corsOrigins,
     MAX_INFLIGHT_PER_USER: int(32, 1, 100_000),
     // Plans and quotas (src/billing/quotas): `off` stops checking and counting them entirely.
     QUOTA_ENFORCEMENT: z.enum(['on', 'off']).default('on'),

@@ -6,6 +6,7 @@ import type { QuotaDemand } from '../billing/quotas/quota-demands.ts';
 import { enforceStorageQuota } from '../billing/quotas/storage-quota.middleware.ts';
 import type { AuthedEnv } from '../http/app-env.ts';
 import { type BodyLimit, limitBody } from '../http/body-limit.middleware.ts';
+import { type GuardDocs, guardDocs } from '../http/openapi.ts';
 import { idempotency } from './idempotency/idempotency.middleware.ts';
 import { inflightLimit } from './inflight/inflight.middleware.ts';
 import { rateLimit } from './rate-limit/rate-limit.middleware.ts';
@@ -51,5 +52,18 @@ export function guarded(options: GuardOptions) {
     options.idempotent ? idempotency() : passThrough,
     quotaGuard(options.quota),
   ];
-  return { security: [{ bearerAuth: [] }], middleware };
+  // What the OpenAPI document derives the guards' headers, parameters and answers from (src/http/openapi.ts).
+  const docs: GuardDocs = {
+    role: options.role,
+    idempotent: options.idempotent === true,
+    quota: options.quota === undefined ? undefined : options.quota === 'storage' ? 'storage' : 'usage',
+    ownBodyLimit: options.bodyLimit !== undefined,
+  };
+  return {
+    security: [{ bearerAuth: [] }],
+    ...(options.role ? { 'x-cairn-role': options.role } : {}),
+    ...(options.idempotent ? { 'x-cairn-idempotent': true } : {}),
+    middleware,
+    [guardDocs]: docs,
+  };
 }

@@ -2,12 +2,13 @@ import type { Context, NotFoundHandler } from 'hono';
 import { PatternRouter } from 'hono/router/pattern-router';
 import { AppError, notFound } from '../errors.ts';
 import type { AppEnv } from './app-env.ts';
-import { problemResponse } from './problem.ts';
+import { errorResponse } from './error-handler.ts';
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
- * 404 for unknown paths, 405 with `Allow` for known paths called with the wrong method.
+ * 404 for unknown paths, 405 with `Allow` for known paths called with the wrong method; problem+json,
+ * or OpenAI's error shape under /v1.
  * The method index is built once from the app's routes, on the first miss.
  */
 export function createNotFoundHandler(
@@ -28,7 +29,7 @@ export function createNotFoundHandler(
     const path = new URL(c.req.url).pathname;
     const allowed = methods.filter((m) => m !== c.req.method && index!.match(m, path)[0].length > 0);
     if (allowed.length > 0) {
-      return problemResponse(
+      return errorResponse(
         c,
         new AppError({
           status: 405,
@@ -39,6 +40,6 @@ export function createNotFoundHandler(
         }),
       );
     }
-    return problemResponse(c, notFound(`No route matches ${c.req.method} ${path}.`));
+    return errorResponse(c, notFound(`No route matches ${c.req.method} ${path}.`));
   };
 }

@@ -15,6 +15,7 @@ export const readinessResponseSchema = z
 export const getHealthRoute = createRoute({
   method: 'get',
   path: '/health',
+  operationId: 'getHealth',
   tags: ['system'],
   summary: 'Liveness: 200 while the process serves',
   responses: {
@@ -26,6 +27,7 @@ export const getHealthRoute = createRoute({
 export const getReadinessRoute = createRoute({
   method: 'get',
   path: '/ready',
+  operationId: 'getReadiness',
   tags: ['system'],
   summary: 'Readiness: database, migrations and model provider',
   responses: {

@@ -62,6 +62,7 @@ export const usageReportResponseSchema = z
 export const getUsageRoute = createRoute({
   method: 'get',
   path: '/usage',
+  operationId: 'getUsage',
   tags: ['usage'],
   summary: "The caller's model usage and cost, by UTC day and by model, and the plan's quotas",
   ...guarded({ routeClass: 'read' }),

@@ -1,4 +1,6 @@
 import { type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
+import { isOpenAiPath } from '../../src/gateway/v1/openai-error-body.ts';
+import { openAiErrorSchema } from '../../src/gateway/v1/v1.schemas.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../src/http/problem.ts';
 
 /** What an app's (or a router's) `openAPIRegistry.definitions` holds. */
@@ -24,6 +26,10 @@ const DOCUMENT_ROUTES = new Set(['GET /openapi.json', 'GET /docs']);
 // The admin dashboard's HTML pages and forms (src/admin/dashboard), outside the OpenAPI document:
 // they answer HTML or redirects, and problem+json only when that is what the client asked for.
 const DASHBOARD_PAGES = /^\/admin(?:\/login|\/logout|\/dashboard(?:\/.*)?)?$/;
+
+// The MCP endpoint (src/mcp), outside the OpenAPI document: JSON-RPC bodies (the MCP SDK checks
+// them in the MCP tests), or problem+json from its guards.
+const MCP_ENDPOINT = '/mcp';
 
 // What the app answers before (or instead of) a route: unknown path, wrong method, body limit,
 // the pre-auth rate limit, an unhandled error. Always problem+json.
@@ -89,8 +95,16 @@ async function checkBody(
   }
 }
 
-/** Problem details from the app itself, on a path no declared route serves. */
-async function checkAppLevel(label: string, response: Response, mediaType: string) {
+/** Problem details (OpenAI's error shape under /v1) from the app itself, on a path no declared route serves. */
+async function checkAppLevel(label: string, response: Response, mediaType: string, path: string) {
+  if (isOpenAiPath(path)) {
+    if (mediaType !== 'application/json') {
+      throw new ResponseSchemaError(
+        `${label}: the app-level answer under /v1 is ${mediaType}, not OpenAI's JSON error`,
+      );
+    }
+    return checkBody(label, response, mediaType, openAiErrorSchema);
+  }
   if (mediaType !== PROBLEM_CONTENT_TYPE) {
     throw new ResponseSchemaError(
       `${label}: no route in the OpenAPI registry serves this path, and the app-level answer is ${
@@ -179,14 +193,30 @@ export function createResponseChecker(
     const lookup = method === 'HEAD' ? 'GET' : method;
     const route = routes().find((r) => r.method === lookup && r.pattern.test(url.pathname));
     if (route) return checkDeclared(label, route, response, method);
+    // A CORS preflight, answered before any route by src/http/cors.middleware.ts: no body to check.
+    if (
+      method === 'OPTIONS' &&
+      response.status === 204 &&
+      request.headers.has('access-control-request-method')
+    )
+      return;
 
     const mediaType = mediaTypeOf(response);
     if (DASHBOARD_PAGES.test(url.pathname)) {
-      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType);
+      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType, url.pathname);
+      return;
+    }
+    if (url.pathname === MCP_ENDPOINT) {
+      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType, url.pathname);
+      else if (response.status !== 202 && mediaType !== 'application/json') {
+        throw new ResponseSchemaError(
+          `${label}: an MCP answer must be JSON-RPC (application/json), not ${mediaType}`,
+        );
+      }
       return;
     }
     if (DOCUMENT_ROUTES.has(`${lookup} ${url.pathname}`)) {
-      if (response.status >= 400) await checkAppLevel(label, response, mediaType);
+      if (response.status >= 400) await checkAppLevel(label, response, mediaType, url.pathname);
       return;
     }
     if (!APP_LEVEL_STATUSES.has(response.status)) {
@@ -194,6 +224,6 @@ export function createResponseChecker(
         `${label}, but no route in the OpenAPI registry declares ${lookup} ${url.pathname}; a test that calls its own routes names them in \`testOnlyRoutes\``,
       );
     }
-    await checkAppLevel(label, response, mediaType);
+    await checkAppLevel(label, response, mediaType, url.pathname);
   };
 }

@@ -82,6 +82,13 @@ describe('the gateway inside workerd (local provider)', () => {
     const res = await call('/v1/chat/completions', postJson({ model: 'x', messages: [] }));
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ error: { type: 'authentication_error' } });
+    // The app's own answers too: an unknown path under /v1 is OpenAI's 404, not problem+json.
+    const unknown = await as('wendy', '/v1/assistants');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toContain('application/json');
+    expect(await unknown.json()).toMatchObject({
+      error: { type: 'invalid_request_error', code: 'not_found' },
+    });
   });
 
   it('stores usage through waitUntil and reports it on GET /usage', async () => {

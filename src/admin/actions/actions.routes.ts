@@ -25,6 +25,7 @@ export const actionsQuerySchema = pageQuerySchema.extend({
 export const listAdminActionsRoute = createRoute({
   method: 'get',
   path: '/admin/actions',
+  operationId: 'listAdminActions',
   tags: ['admin'],
   summary:
     "The admin audit log: admins' actions (plan and status changes, erasures, activations, job retries), newest first",

@@ -58,6 +58,7 @@ export const usageQuerySchema = pageQuerySchema.extend({
 export const getUsageBreakdownRoute = createRoute({
   method: 'get',
   path: '/admin/usage',
+  operationId: 'getUsageBreakdown',
   tags: ['admin'],
   summary: 'Model usage across users, grouped by user, model, route or day',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

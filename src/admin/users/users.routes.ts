@@ -53,6 +53,7 @@ const listUsersQuerySchema = pageQuerySchema.extend({
 export const listUsersRoute = createRoute({
   method: 'get',
   path: '/admin/users',
+  operationId: 'listUsers',
   tags: ['admin'],
   summary: 'Users, newest first: plan in force, status, role, subscription, first and last seen',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -67,6 +68,7 @@ export const listUsersRoute = createRoute({
 export const getUserRoute = createRoute({
   method: 'get',
   path: '/admin/users/{id}',
+  operationId: 'getUser',
   tags: ['admin'],
   summary: 'One user',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -74,11 +76,14 @@ export const getUserRoute = createRoute({
   responses: { 200: jsonResponse(adminUserSchema, 'The user'), ...authErrorResponses, ...problemResponses },
 });
 
-const updateUserSchema = z.strictObject({ status: z.enum(userStatuses) }).openapi('AdminUserUpdate');
+const updateUserSchema = z
+  .strictObject({ status: z.enum(userStatuses) })
+  .openapi('AdminUserUpdate', { example: { status: 'disabled' } });
 
 export const updateUserRoute = createRoute({
   method: 'patch',
   path: '/admin/users/{id}',
+  operationId: 'updateUser',
   tags: ['admin'],
   summary: 'Disable or enable a user (a disabled user gets 403 on every authenticated route)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -100,11 +105,12 @@ const updateSubscriptionSchema = z
       .openapi({ description: 'Default: the current one, or a month from now for a new subscription' }),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'name at least one field to change' })
-  .openapi('AdminSubscriptionUpdate');
+  .openapi('AdminSubscriptionUpdate', { example: { plan: 'pro', status: 'active' } });
 
 export const updateUserSubscriptionRoute = createRoute({
   method: 'patch',
   path: '/admin/users/{id}/subscription',
+  operationId: 'updateUserSubscription',
   tags: ['admin'],
   summary: "Change a user's plan or subscription status (creates an admin-granted subscription)",
   ...guarded({ routeClass: 'admin', role: 'admin' }),

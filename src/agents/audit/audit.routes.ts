@@ -33,6 +33,7 @@ const auditQuerySchema = pageQuerySchema.extend({
 export const listAuditRoute = createRoute({
   method: 'get',
   path: '/admin/audit',
+  operationId: 'listAgentToolAudit',
   tags: ['admin'],
   summary: "Agents' tool calls across every user, newest first: what was called, decided and returned",
   ...guarded({ routeClass: 'admin', role: 'admin' }),

@@ -49,13 +49,21 @@ const putAgentProfileSchema = z
     model: safeString().min(1).max(200).nullable().default(null),
     limits: agentLimitsSchema.default({}),
   })
-  .openapi('AgentProfileInput');
+  .openapi('AgentProfileInput', {
+    example: {
+      description: 'Answers from the caller’s documents',
+      system_prompt: 'Answer from the caller’s documents and cite them.',
+      tools: ['search_documents'],
+      approval_tools: [],
+    },
+  });
 
 const nameParam = z.object({ name: agentNameSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 
 export const listAgentProfilesRoute = createRoute({
   method: 'get',
   path: '/admin/agents',
+  operationId: 'listAgentProfiles',
   tags: ['admin'],
   summary: 'Agent profiles by name, the built-in assistant included unless replaced',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -70,6 +78,7 @@ export const listAgentProfilesRoute = createRoute({
 export const getAgentProfileRoute = createRoute({
   method: 'get',
   path: '/admin/agents/{name}',
+  operationId: 'getAgentProfile',
   tags: ['admin'],
   summary: 'One agent profile',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -84,6 +93,7 @@ export const getAgentProfileRoute = createRoute({
 export const putAgentProfileRoute = createRoute({
   method: 'put',
   path: '/admin/agents/{name}',
+  operationId: 'putAgentProfile',
   tags: ['admin'],
   summary: 'Create or replace an agent profile (replacing `assistant` overrides the built-in)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -102,6 +112,7 @@ export const putAgentProfileRoute = createRoute({
 export const deleteAgentProfileRoute = createRoute({
   method: 'delete',
   path: '/admin/agents/{name}',
+  operationId: 'deleteAgentProfile',
   tags: ['admin'],
   summary: 'Delete a stored profile (deleting `assistant` restores the built-in)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

@@ -23,7 +23,6 @@ import type {
 import { factOf, fallbackAnswer } from './fallback-answer.ts';
 import { redactArguments } from './redact.ts';
 import {
-  type AuditRecord,
   claimPausedRun,
   finishRun,
   getRun,
@@ -33,11 +32,14 @@ import {
   recordStep,
 } from './run-store.ts';
 import {
+  auditRecordOf,
   blockedOutcome,
   type CallOutcome,
   type CallPolicy,
+  callTimeoutMs,
   checkCall,
-  executeCall,
+  countToolCall,
+  runToolCall,
 } from './tool-execution.ts';
 
 export interface StartRunInput {
@@ -384,30 +386,14 @@ async function* settleCalls(
       at,
     ),
   );
-  const audit: AuditRecord[] = outcomes.map((o) => ({
-    at,
-    runId: state.run.id,
-    step: state.step,
-    userId: state.run.ownerId,
-    tool: o.tool,
-    arguments: o.arguments,
-    decision: o.decision,
-    status: o.status,
-    latencyMs: o.latencyMs,
-    resultBytes: o.resultBytes,
-    error: o.failure ? truncate(`${o.failure.code}: ${o.failure.message}`, 1000) : null,
-  }));
+  const audit = outcomes.map((o) =>
+    auditRecordOf(o, { at, runId: state.run.id, step: state.step, userId: state.run.ownerId }),
+  );
   await within(deps, state, () =>
     traced(deps, 'agents.run.record_step', () => recordStep(deps, [...lead, ...trace], audit)),
   );
   for (const o of outcomes) {
-    if (o.status !== 'pending') {
-      deps.telemetry.instruments.agentToolCalls.add(1, {
-        // Tool names come from the model: unknown ones share one label.
-        'cairn.tool': findTool(o.tool) ? o.tool : 'unknown',
-        'cairn.tool.status': o.status,
-      });
-    }
+    countToolCall(deps, o);
     if (o.decision === 'executed' || o.decision === 'rejected') state.toolCalls += 1;
     if (o.decision === 'blocked_validation') state.argRetries += 1;
     if (o.status === 'ok') {
@@ -432,7 +418,8 @@ async function* settleCalls(
   }
 }
 
-function citationsOf(tool: string, result: unknown): RunCitation[] {
+/** The citations a tool's result carries: the hits of `search_documents`, none for other tools. */
+export function citationsOf(tool: string, result: unknown): RunCitation[] {
   if (tool !== 'search_documents') return [];
   const results = (result as { results?: unknown[] } | undefined)?.results ?? [];
   return results.flatMap((r) => {
@@ -458,45 +445,19 @@ function citationsOf(tool: string, result: unknown): RunCitation[] {
 /** Runs one checked call with the right time cap, delegation wired for `delegate`. */
 function execute(deps: Deps, state: LoopState, call: ToolCall, tool: AgentTool, input: unknown) {
   const remaining = Math.max(0, state.run.limits.timeoutMs - activeMs(state));
-  const timeoutMs = tool.runsToDeadline
-    ? remaining
-    : Math.min(tool.timeoutMs, state.run.limits.toolTimeoutMs, remaining);
-  const scope = childSpan(
-    deps,
-    `execute_tool ${tool.name}`,
-    {
-      'gen_ai.operation.name': 'execute_tool',
-      'gen_ai.tool.name': tool.name,
-      'gen_ai.tool.call.id': call.id,
+  return runToolCall(deps, call, tool, input, {
+    context: {
+      deps,
+      userId: state.run.ownerId,
+      role: state.role,
+      meta: state.meta,
+      delegate: (task, tools) => delegate(deps, state, task, tools),
     },
-    (state.stepSpan ?? state.runSpan).context,
-  );
-  return deps.telemetry.context
-    .with(scope.context, () =>
-      executeCall(call, tool, input, {
-        context: {
-          deps,
-          userId: state.run.ownerId,
-          role: state.role,
-          meta: state.meta,
-          delegate: (task, tools) => delegate(deps, state, task, tools),
-        },
-        runSignal: state.deadline.signal,
-        timeoutMs,
-        maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
-        onError: (error) =>
-          deps.logger.error('agent tool failed', { err: error, tool: tool.name, run_id: state.run.id }),
-      }),
-    )
-    .then((outcome) => {
-      scope.span.setAttributes({
-        'cairn.tool.status': outcome.status,
-        'cairn.tool.decision': outcome.decision,
-      });
-      if (outcome.failure) scope.span.setAttribute('error.type', outcome.failure.code);
-      return outcome;
-    })
-    .finally(() => scope.span.end());
+    signal: state.deadline.signal,
+    timeoutMs: callTimeoutMs(tool, state.run.limits.toolTimeoutMs, remaining),
+    parent: (state.stepSpan ?? state.runSpan).context,
+    logFields: { run_id: state.run.id },
+  });
 }
 
 /**

@@ -2,8 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { agentRunStatuses, agentStopReasons, agentTraceKinds } from '../../db/tables/agents.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, problemResponses, sseContent, sseEvent } from '../../http/openapi.ts';
 import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
+import { problemSchema } from '../../http/problem.ts';
 import { safeString } from '../../http/text-safety.ts';
 import { agentLimitsSchema, agentNameSchema } from '../agents.schemas.ts';
 
@@ -119,19 +120,66 @@ const createRunRequestSchema = z
     limits: agentLimitsSchema.optional().openapi({ description: "Lower the profile's limits for this run" }),
     stream: z.boolean().default(false).openapi({ description: 'Report the run as Server-Sent Events' }),
   })
-  .openapi('CreateAgentRunRequest');
+  .openapi('CreateAgentRunRequest', { example: { agent: 'assistant', input: 'What is 17.5% of 2480?' } });
 
 const runIdParams = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const streamDescription =
   'SSE events: `run` (AgentRun, at the start), then per step `model_decision`, `tool_call` and `tool_result`, and `final` (AgentRun); `error` (a problem) if the run fails midway.';
 
+const stepFacts = { run_id: z.uuid(), step: z.number().int() };
+
+// What `stream: true` answers: the run's steps as they happen, between the run at the start and at the end.
+const runStreamContent = sseContent(
+  'AgentRunStreamEvents',
+  [
+    sseEvent('run', agentRunSchema, 'The run as it starts (or continues)'),
+    sseEvent(
+      'model_decision',
+      z.object({
+        ...stepFacts,
+        content: z.string().nullable(),
+        tool_calls: z.array(z.object({ id: z.string(), tool: z.string(), arguments: z.string() })),
+        usage: z.object({ tokens_in: z.number().int(), tokens_out: z.number().int(), cost_usd: z.number() }),
+        latency_ms: z.number().int(),
+      }),
+      "The model's decision of a step: an answer, or tool calls",
+    ),
+    sseEvent(
+      'tool_call',
+      z.object({
+        ...stepFacts,
+        id: z.string(),
+        tool: z.string(),
+        arguments: z.unknown(),
+        decision: z.string(),
+      }),
+      'A tool call and the policy decision on it (executed, blocked_*, awaiting_approval, rejected)',
+    ),
+    sseEvent(
+      'tool_result',
+      z.object({
+        ...stepFacts,
+        id: z.string(),
+        tool: z.string(),
+        status: z.string(),
+        result: z.unknown(),
+        latency_ms: z.number().int(),
+      }),
+      "A tool call's outcome (ok, error, timeout)",
+    ),
+    sseEvent('final', agentRunSchema, 'The run, finished or paused for approval; the last event'),
+    sseEvent('error', problemSchema, 'The run failed midway (a problem); the last event'),
+  ],
+  'The events of `stream: true`, in order: `run`, per step `model_decision`, `tool_call` and `tool_result`, then `final`, or `error`.',
+);
+
 const runResponses = {
   200: {
     description: 'The run: finished, or paused awaiting approval',
     content: {
       'application/json': { schema: agentRunSchema },
-      'text/event-stream': { schema: z.string().openapi({ description: 'Server-Sent Events' }) },
+      ...runStreamContent,
     },
   },
   ...authErrorResponses,
@@ -141,6 +189,7 @@ const runResponses = {
 export const createRunRoute = createRoute({
   method: 'post',
   path: '/agent/runs',
+  operationId: 'createAgentRun',
   tags: ['agents'],
   summary: 'Run an agent on a task (JSON, or SSE with stream: true)',
   description: streamDescription,
@@ -158,7 +207,7 @@ const decisionRequest = {
           .object({
             stream: z.boolean().default(false).openapi({ description: 'Report the rest of the run as SSE' }),
           })
-          .openapi('AgentRunDecisionRequest'),
+          .openapi('AgentRunDecisionRequest', { example: { stream: false } }),
       },
     },
   },
@@ -167,6 +216,7 @@ const decisionRequest = {
 export const approveRunRoute = createRoute({
   method: 'post',
   path: '/agent/runs/{id}/approve',
+  operationId: 'approveAgentRun',
   tags: ['agents'],
   summary: 'Approve the calls a paused run waits for, and continue it',
   description: `409 when the run is not awaiting approval. ${streamDescription}`,
@@ -178,6 +228,7 @@ export const approveRunRoute = createRoute({
 export const rejectRunRoute = createRoute({
   method: 'post',
   path: '/agent/runs/{id}/reject',
+  operationId: 'rejectAgentRun',
   tags: ['agents'],
   summary: 'Reject the calls a paused run waits for: the run ends with stop_reason rejected',
   ...guarded({ routeClass: 'write', idempotent: true }),
@@ -188,6 +239,7 @@ export const rejectRunRoute = createRoute({
 export const getRunRoute = createRoute({
   method: 'get',
   path: '/agent/runs/{id}',
+  operationId: 'getAgentRun',
   tags: ['agents'],
   summary: 'A run with its decision trace and its sub-agent runs',
   ...guarded({ routeClass: 'read' }),
@@ -202,6 +254,7 @@ export const getRunRoute = createRoute({
 export const listRunsRoute = createRoute({
   method: 'get',
   path: '/agent/runs',
+  operationId: 'listAgentRuns',
   tags: ['agents'],
   summary: "The caller's runs, newest first (sub-agent runs included)",
   ...guarded({ routeClass: 'read' }),

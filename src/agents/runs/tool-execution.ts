@@ -1,10 +1,14 @@
+import { type Context, SpanKind, trace } from '@opentelemetry/api';
 import type { z } from 'zod';
 import type { Role } from '../../auth/principal.ts';
 import type { ToolCallDecision, ToolCallStatus } from '../../db/tables/agents.ts';
+import type { Deps } from '../../deps.ts';
 import type { ToolCall } from '../../llm/llm-client.ts';
+import { findTool } from '../tools/registry.ts';
 import { type AgentTool, strictInput, type ToolContext } from '../tools/tool.ts';
 import { ToolError } from '../tools/tool-error.ts';
 import { redactArguments } from './redact.ts';
+import type { AuditRecord } from './run-store.ts';
 
 /** What the model is told about a failed or blocked call. */
 export interface ToolFailure {
@@ -128,7 +132,7 @@ class ToolTimeout extends Error {}
  * Runs a checked call under its time cap. Whatever happens (a throw, a timeout, a result too large
  * or off its declared schema) becomes a structured outcome: a tool never ends the run.
  */
-export async function executeCall(
+async function executeCall(
   call: ToolCall,
   tool: AgentTool,
   input: unknown,
@@ -200,4 +204,87 @@ export async function executeCall(
     clearTimeout(timer);
     options.runSignal.removeEventListener('abort', abort);
   }
+}
+
+/**
+ * The time cap of one call: the tool's own, the caller's `tool_timeout_ms` and the time left,
+ * whichever is lowest; a tool that runs to the deadline (`delegate`) gets all the time left.
+ */
+export const callTimeoutMs = (tool: AgentTool, toolTimeoutMs: number, remainingMs: number): number =>
+  tool.runsToDeadline ? remainingMs : Math.min(tool.timeoutMs, toolTimeoutMs, remainingMs);
+
+/**
+ * Runs one checked call in its own `execute_tool` span (child of `parent`), failures logged with
+ * `logFields`: the single-call step agent runs and the MCP endpoint (src/mcp) share.
+ */
+export async function runToolCall(
+  deps: Deps,
+  call: ToolCall,
+  tool: AgentTool,
+  input: unknown,
+  options: {
+    context: Omit<ToolContext, 'signal'>;
+    /** Aborting it (the run's deadline, the request going away) stops the tool too. */
+    signal: AbortSignal;
+    timeoutMs: number;
+    parent: Context;
+    logFields: Record<string, unknown>;
+  },
+): Promise<CallOutcome> {
+  const span = deps.telemetry.tracer.startSpan(
+    `execute_tool ${tool.name}`,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': tool.name,
+        'gen_ai.tool.call.id': call.id,
+      },
+    },
+    options.parent,
+  );
+  try {
+    const outcome = await deps.telemetry.context.with(trace.setSpan(options.parent, span), () =>
+      executeCall(call, tool, input, {
+        context: options.context,
+        runSignal: options.signal,
+        timeoutMs: options.timeoutMs,
+        maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
+        onError: (error) =>
+          deps.logger.error('agent tool failed', { err: error, tool: tool.name, ...options.logFields }),
+      }),
+    );
+    span.setAttributes({ 'cairn.tool.status': outcome.status, 'cairn.tool.decision': outcome.decision });
+    if (outcome.failure) span.setAttribute('error.type', outcome.failure.code);
+    return outcome;
+  } finally {
+    span.end();
+  }
+}
+
+const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** The audit row of one attempted call (arguments already redacted in the outcome). */
+export const auditRecordOf = (
+  outcome: CallOutcome,
+  where: Pick<AuditRecord, 'at' | 'runId' | 'step' | 'userId'>,
+): AuditRecord => ({
+  ...where,
+  tool: outcome.tool,
+  arguments: outcome.arguments,
+  decision: outcome.decision,
+  status: outcome.status,
+  latencyMs: outcome.latencyMs,
+  resultBytes: outcome.resultBytes,
+  error: outcome.failure ? truncate(`${outcome.failure.code}: ${outcome.failure.message}`, 1000) : null,
+});
+
+/** Counts a settled call in the tool-call metric (calls still pending approval are not settled). */
+export function countToolCall(deps: Deps, outcome: CallOutcome): void {
+  if (outcome.status === 'pending') return;
+  deps.telemetry.instruments.agentToolCalls.add(1, {
+    // Tool names come from the caller: unknown ones share one label.
+    'cairn.tool': findTool(outcome.tool) ? outcome.tool : 'unknown',
+    'cairn.tool.status': outcome.status,
+  });
 }

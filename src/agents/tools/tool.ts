@@ -51,6 +51,7 @@ export const defineTool = <Input extends z.ZodObject, Output extends z.ZodType>(
 ): AgentTool => tool as unknown as AgentTool;
 
 const definitions = new WeakMap<AgentTool, ToolDefinition>();
+const outputSchemas = new WeakMap<AgentTool, Record<string, unknown>>();
 const strictInputs = new WeakMap<AgentTool, z.ZodObject>();
 
 /** The tool's input schema closed to extra properties: what arguments are validated against. */
@@ -73,4 +74,18 @@ export function toolDefinition(tool: AgentTool): ToolDefinition {
     definitions.set(tool, definition);
   }
   return definition;
+}
+
+/** The JSON Schema of the tool's result (built once per tool). */
+export function toolOutputSchema(tool: AgentTool): Record<string, unknown> {
+  let schema = outputSchemas.get(tool);
+  if (!schema) {
+    const { $schema: _schema, ...output } = z.toJSONSchema(tool.output, {
+      io: 'output',
+      unrepresentable: 'any',
+    });
+    schema = output;
+    outputSchemas.set(tool, schema);
+  }
+  return schema;
 }

@@ -1,31 +1,25 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
-import { z as zod } from 'zod';
 import { notFound } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { getProfile } from '../profiles/profile-store.ts';
 import { offeredTools } from '../runs/run-loop.ts';
-import { type AgentTool, toolDefinition } from './tool.ts';
+import { callTimeoutMs } from '../runs/tool-execution.ts';
+import { type AgentTool, toolDefinition, toolOutputSchema } from './tool.ts';
 import type { agentToolSchema, listToolsRoute } from './tools.routes.ts';
 
 const toToolResponse = (
   tool: AgentTool,
   toolTimeoutMs: number,
   approval: ReadonlySet<string>,
-): z.input<typeof agentToolSchema> => {
-  const { $schema: _schema, ...output } = zod.toJSONSchema(tool.output, {
-    io: 'output',
-    unrepresentable: 'any',
-  });
-  return {
-    name: tool.name,
-    description: tool.description,
-    parameters: toolDefinition(tool).parameters,
-    output,
-    timeout_ms: tool.runsToDeadline ? 0 : Math.min(tool.timeoutMs, toolTimeoutMs),
-    side_effects: tool.sideEffects,
-    requires_approval: approval.has(tool.name),
-  };
-};
+): z.input<typeof agentToolSchema> => ({
+  name: tool.name,
+  description: tool.description,
+  parameters: toolDefinition(tool).parameters,
+  output: toolOutputSchema(tool),
+  timeout_ms: tool.runsToDeadline ? 0 : callTimeoutMs(tool, toolTimeoutMs, Infinity),
+  side_effects: tool.sideEffects,
+  requires_approval: approval.has(tool.name),
+});
 
 export const listToolsHandler: RouteHandler<typeof listToolsRoute, AuthedEnv> = async (c) => {
   const deps = c.get('deps');

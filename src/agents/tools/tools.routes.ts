@@ -22,6 +22,7 @@ export const agentToolSchema = z
 export const listToolsRoute = createRoute({
   method: 'get',
   path: '/agent/tools',
+  operationId: 'listAgentTools',
   tags: ['agents'],
   summary: 'The tools an agent may use for the caller, with their schemas',
   ...guarded({ routeClass: 'read' }),

@@ -59,7 +59,18 @@ const createPlanSchema = z
     description: safeString().max(1000).default(''),
     ...quotaFields,
   })
-  .openapi('PlanInput');
+  .openapi('PlanInput', {
+    example: {
+      name: 'pro',
+      description: 'For teams',
+      model_requests_per_day: 5000,
+      tokens_per_month: 20_000_000,
+      cost_usd_per_month: 200,
+      agent_runs_per_day: 500,
+      documents: 10_000,
+      stored_bytes: 1_073_741_824,
+    },
+  });
 
 const updatePlanSchema = z
   .strictObject({
@@ -72,13 +83,14 @@ const updatePlanSchema = z
     stored_bytes: quotaFields.stored_bytes.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, 'names at least one field to change')
-  .openapi('PlanUpdate');
+  .openapi('PlanUpdate', { example: { model_requests_per_day: 10_000, cost_usd_per_month: null } });
 
 const nameParam = z.object({ name: planNameSchema.openapi({ param: { name: 'name', in: 'path' } }) });
 
 export const listPlansRoute = createRoute({
   method: 'get',
   path: '/admin/plans',
+  operationId: 'listPlans',
   tags: ['admin'],
   summary: 'Plans and their quotas, newest first',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -93,6 +105,7 @@ export const listPlansRoute = createRoute({
 export const getPlanRoute = createRoute({
   method: 'get',
   path: '/admin/plans/{name}',
+  operationId: 'getPlan',
   tags: ['admin'],
   summary: 'One plan',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -103,6 +116,7 @@ export const getPlanRoute = createRoute({
 export const createPlanRoute = createRoute({
   method: 'post',
   path: '/admin/plans',
+  operationId: 'createPlan',
   tags: ['admin'],
   summary: 'Create a plan (409 when the name is taken); audited',
   description: 'Every quota must be given: a number, or null for unlimited. Plans cannot be deleted.',
@@ -114,6 +128,7 @@ export const createPlanRoute = createRoute({
 export const updatePlanRoute = createRoute({
   method: 'patch',
   path: '/admin/plans/{name}',
+  operationId: 'updatePlan',
   tags: ['admin'],
   summary: "Change a plan's description or quotas (null: unlimited); audited with before and after",
   description: 'Takes effect on the next request of every user on the plan.',

@@ -33,6 +33,7 @@ export const usageRecordSchema = z
 export const listUsageRecordsRoute = createRoute({
   method: 'get',
   path: '/admin/billing/usage-records',
+  operationId: 'listUsageRecords',
   tags: ['admin'],
   summary: 'Usage records (one per subscription period), newest first',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -48,11 +49,12 @@ const produceUsageRecordsSchema = z
   .strictObject({
     user_id: userId.optional().openapi({ description: 'Only this user; all users when absent' }),
   })
-  .openapi('UsageRecordsProduce');
+  .openapi('UsageRecordsProduce', { example: { user_id: 'alice' } });
 
 export const produceUsageRecordsRoute = createRoute({
   method: 'post',
   path: '/admin/billing/usage-records',
+  operationId: 'produceUsageRecords',
   tags: ['admin'],
   summary: 'Produce now the usage records of subscription periods that have ended (and deliver them)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

@@ -18,6 +18,7 @@ export const billingWebhookReceiptSchema = z
 export const receiveBillingWebhookRoute = createRoute({
   method: 'post',
   path: '/billing/webhooks',
+  operationId: 'receiveBillingWebhook',
   tags: ['billing'],
   summary: 'Inbound billing provider events (Stripe format), verified by their Stripe-Signature',
   description:

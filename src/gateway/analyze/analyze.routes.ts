@@ -21,7 +21,9 @@ const analyzeRequestSchema = z
       .optional()
       .openapi({ description: 'Model to ask; the configured LLM_MODEL when absent.' }),
   })
-  .openapi('AnalyzeRequest');
+  .openapi('AnalyzeRequest', {
+    example: { text: 'The new release fixed every crash I reported. Great work, Acme Corp!' },
+  });
 
 export const analyzeResponseSchema = z
   .object({
@@ -40,6 +42,7 @@ export const analyzeResponseSchema = z
 export const analyzeTextRoute = createRoute({
   method: 'post',
   path: '/analyze',
+  operationId: 'analyzeText',
   tags: ['gateway'],
   summary: 'Analyse a text into validated JSON (default analysis or your JSON Schema)',
   ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.analyze }),

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
-import { modelNameSchema, openAiErrorResponses } from './v1.schemas.ts';
+import { modelNameSchema, openAiErrorResponses, openAiErrorSchema } from './v1.schemas.ts';
 
 // The subset of OpenAI's wire format cairn accepts. Unknown fields are tolerated (clients send
 // many), but every field cairn forwards is checked.
@@ -80,7 +80,9 @@ export const chatCompletionRequestSchema = z
     n: z.literal(1).nullable().optional().openapi({ description: 'Only one choice is supported.' }),
     user: safeString().max(256).optional(),
   })
-  .openapi('ChatCompletionRequest');
+  .openapi('ChatCompletionRequest', {
+    example: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in French.' }] },
+  });
 
 /** OpenAI's usage object: on a completion, and on a stream's last chunk when asked for. */
 export const chatUsageSchema = z.object({
@@ -114,9 +116,61 @@ export const chatCompletionResponseSchema = z
   })
   .openapi('ChatCompletion');
 
+const chatCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion.chunk'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        delta: z.object({
+          role: z.literal('assistant').optional().openapi({ description: 'On the first chunk' }),
+          content: z.string().optional(),
+          tool_calls: z
+            .array(
+              z.object({
+                index: z.number().int(),
+                id: z.string().optional(),
+                type: z.literal('function').optional(),
+                function: z.object({ name: z.string().optional(), arguments: z.string() }),
+              }),
+            )
+            .optional(),
+        }),
+        finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']).nullable(),
+        logprobs: z.null(),
+      }),
+    ),
+    usage: chatUsageSchema.optional().openapi({
+      description: 'On the last chunk (with empty `choices`) when `stream_options.include_usage` is true',
+    }),
+    cairn: z
+      .object({ cost_usd: z.string() })
+      .optional()
+      .openapi({ description: "cairn's cost, beside the usage" }),
+  })
+  .openapi('ChatCompletionChunk');
+
+// OpenAI's stream: `data:` lines without event names, ending with `data: [DONE]`.
+const chatCompletionStreamSchema = z
+  .array(
+    z.object({
+      data: z.union([chatCompletionChunkSchema, openAiErrorSchema, z.literal('[DONE]')]).openapi({
+        description: 'A chunk; an error object if the stream fails midway; `[DONE]` last',
+      }),
+    }),
+  )
+  .openapi('ChatCompletionStreamEvents', {
+    description:
+      "The Server-Sent Events of `stream: true`, in order: each item is one `data:` line (no `event:` line), as in OpenAI's API.",
+  });
+
 export const createChatCompletionRoute = createRoute({
   method: 'post',
   path: '/v1/chat/completions',
+  operationId: 'createChatCompletion',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible chat completions (stream: true answers Server-Sent Events)',
   ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.chatCompletion }),
@@ -128,7 +182,7 @@ export const createChatCompletionRoute = createRoute({
       description: 'A completion, or an SSE stream of chunks ending with [DONE]',
       content: {
         'application/json': { schema: chatCompletionResponseSchema },
-        'text/event-stream': { schema: z.string() },
+        'text/event-stream': { schema: chatCompletionStreamSchema },
       },
     },
     ...openAiErrorResponses,

@@ -14,7 +14,9 @@ const embeddingsRequestSchema = z
     dimensions: z.number().int().positive().optional(),
     user: safeString().max(256).optional(),
   })
-  .openapi('EmbeddingsRequest');
+  .openapi('EmbeddingsRequest', {
+    example: { model: 'text-embedding-3-small', input: 'A partial index is built over a subset of a table.' },
+  });
 
 export const embeddingsResponseSchema = z
   .object({
@@ -34,6 +36,7 @@ export const embeddingsResponseSchema = z
 export const createEmbeddingsRoute = createRoute({
   method: 'post',
   path: '/v1/embeddings',
+  operationId: 'createEmbeddings',
   tags: ['openai-compatible'],
   summary: 'OpenAI-compatible embeddings (float or base64)',
   ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.embeddings }),

@@ -19,6 +19,7 @@ export const modelListSchema = z
 export const listModelsRoute = createRoute({
   method: 'get',
   path: '/v1/models',
+  operationId: 'listModels',
   tags: ['openai-compatible'],
   summary: 'Models of the configured provider',
   ...guarded({ routeClass: 'read' }),

@@ -29,6 +29,8 @@ export const openAiErrorResponses = {
   401: error('Missing or invalid bearer token'),
   403: error('Insufficient role'),
   409: error('The same Idempotency-Key is still being processed'),
+  413: error('Request body larger than BODY_LIMIT_BYTES (payload_too_large)'),
+  415: error('The request body is not JSON (unsupported_media_type)'),
   422: error('Unusable schema, or Idempotency-Key reused with a different body'),
   429: error('Rate limit exceeded, or a usage quota of the plan exhausted (insufficient_quota)'),
   500: error('Unexpected server error'),

@@ -13,7 +13,9 @@ const unlimitedPaths = new Set(['/health', '/ready']);
  * request sent without credentials (public pages, unknown paths, missing tokens) before it
  * runs, and every request whose credentials were rejected (401) after auth said so; once
  * the address is over its limit, both get 429. Authenticated requests are left to the
- * per-user limiter. X-Forwarded-For is used only with TRUST_PROXY set.
+ * per-user limiter. X-Forwarded-For is used only with TRUST_PROXY set. CORS preflights from
+ * allowed origins are answered before it and never counted (src/http/cors.middleware.ts says why);
+ * its 429 takes OpenAI's error shape under /v1, as every app-level answer does there.
  */
 export function anonymousRateLimit(): MiddlewareHandler<AppEnv> {
   return async function anonymousRateLimitMiddleware(c, next) {

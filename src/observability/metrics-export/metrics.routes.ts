@@ -6,6 +6,7 @@ import { PROMETHEUS_TEXT_TYPE } from './metrics-scrape.ts';
 export const getMetricsRoute = createRoute({
   method: 'get',
   path: '/metrics',
+  operationId: 'getMetrics',
   tags: ['system'],
   summary: 'Metrics in the Prometheus text format (Node; 404 on Workers, which push OTLP instead)',
   description:

@@ -22,6 +22,7 @@ export const retriedJobSchema = z
 export const listDeadJobsRoute = createRoute({
   method: 'get',
   path: '/admin/jobs/dead',
+  operationId: 'listDeadJobs',
   tags: ['admin'],
   summary: 'Jobs that exhausted their retries (the dead-letter store)',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -45,6 +46,7 @@ export const listDeadJobsRoute = createRoute({
 export const retryJobRoute = createRoute({
   method: 'post',
   path: '/admin/jobs/{id}/retry',
+  operationId: 'retryJob',
   tags: ['admin'],
   summary: 'Re-drive a dead job with fresh attempts',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { quotaDemands } from '../../billing/quotas/quota-demands.ts';
 import { guarded } from '../../guards/guarded.middleware.ts';
-import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
+import { authErrorResponses, problemResponses, sseContent, sseEvent } from '../../http/openapi.ts';
+import { problemSchema } from '../../http/problem.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
 import { citationSchema, indexVersionRefSchema, searchFiltersSchema } from '../rag.schemas.ts';
 
@@ -26,6 +27,19 @@ export const chatResponseSchema = z
   })
   .openapi('ChatResponse');
 
+// What `stream: true` answers: the answer's text as it comes, then what the JSON answer holds.
+const chatStreamContent = sseContent(
+  'ChatStreamEvents',
+  [
+    sseEvent('delta', z.object({ content: z.string() }), 'A piece of the answer'),
+    sseEvent('citations', z.array(citationSchema), 'The citations of the answer'),
+    sseEvent('usage', usageSchema, "The model's token usage"),
+    sseEvent('done', chatResponseSchema, 'The whole answer, as the JSON response holds it; the last event'),
+    sseEvent('error', problemSchema, 'The answer failed midway (a problem); the last event'),
+  ],
+  'The events of `stream: true`, in order: `delta` events, then `citations`, `usage` and `done`, or `error`.',
+);
+
 const chatRequestSchema = z
   .object({
     message: safeString().trim().min(1).max(8000).openapi({ example: 'When should I use a partial index?' }),
@@ -34,11 +48,12 @@ const chatRequestSchema = z
     top_k: z.number().int().min(1).max(50).optional(),
     filters: withSafeText(searchFiltersSchema).optional(),
   })
-  .openapi('ChatRequest');
+  .openapi('ChatRequest', { example: { message: 'When should I use a partial index?', stream: false } });
 
 export const chatRoute = createRoute({
   method: 'post',
   path: '/chat',
+  operationId: 'chat',
   tags: ['chat'],
   summary: 'Answer a question from your documents, with citations (JSON, or SSE with stream: true)',
   description:
@@ -50,7 +65,7 @@ export const chatRoute = createRoute({
       description: 'The answer',
       content: {
         'application/json': { schema: chatResponseSchema },
-        'text/event-stream': { schema: z.string().openapi({ description: 'Server-Sent Events' }) },
+        ...chatStreamContent,
       },
     },
     ...authErrorResponses,

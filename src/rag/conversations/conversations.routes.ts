@@ -27,6 +27,7 @@ export const conversationDetailSchema = conversationSchema
 export const listConversationsRoute = createRoute({
   method: 'get',
   path: '/conversations',
+  operationId: 'listConversations',
   tags: ['chat'],
   summary: "The caller's conversations, most recently active first",
   ...guarded({ routeClass: 'read' }),
@@ -46,6 +47,7 @@ export const listConversationsRoute = createRoute({
 export const getConversationRoute = createRoute({
   method: 'get',
   path: '/conversations/{id}',
+  operationId: 'getConversation',
   tags: ['chat'],
   summary: 'A conversation with its messages and citations',
   ...guarded({ routeClass: 'read' }),
@@ -63,6 +65,7 @@ export const getConversationRoute = createRoute({
 export const deleteConversationRoute = createRoute({
   method: 'delete',
   path: '/conversations/{id}',
+  operationId: 'deleteConversation',
   tags: ['chat'],
   summary: 'Delete a conversation with its messages',
   ...guarded({ routeClass: 'write' }),

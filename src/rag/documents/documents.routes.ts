@@ -33,7 +33,14 @@ const jsonUploadSchema = z
     metadata: metadata.optional(),
     chunking: z.object({ size: chunkSizeSchema, overlap: chunkOverlapSchema.optional() }).optional(),
   })
-  .openapi('DocumentUpload');
+  .openapi('DocumentUpload', {
+    example: {
+      title: 'Partial indexes',
+      content: 'A partial index is an index built over a subset of a table.',
+      mime_type: 'text/plain',
+      metadata: { team: 'docs', lang: 'en' },
+    },
+  });
 
 const fileField = z
   .custom<File>((v) => typeof File !== 'undefined' && v instanceof File, 'must be a file')
@@ -91,6 +98,7 @@ const idParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path
 export const uploadDocumentRoute = createRoute({
   method: 'post',
   path: '/documents',
+  operationId: 'uploadDocument',
   tags: ['documents'],
   summary: 'Upload a document (JSON text or a .txt/.md/.html file) and queue its ingestion',
   ...guarded({
@@ -122,6 +130,7 @@ export const uploadDocumentRoute = createRoute({
 export const listDocumentsRoute = createRoute({
   method: 'get',
   path: '/documents',
+  operationId: 'listDocuments',
   tags: ['documents'],
   summary: "The caller's documents, newest first",
   ...guarded({ routeClass: 'read' }),
@@ -138,6 +147,7 @@ export const listDocumentsRoute = createRoute({
 export const getDocumentRoute = createRoute({
   method: 'get',
   path: '/documents/{id}',
+  operationId: 'getDocument',
   tags: ['documents'],
   summary: 'A document with its ingestion status and progress',
   ...guarded({ routeClass: 'read' }),
@@ -152,6 +162,7 @@ export const getDocumentRoute = createRoute({
 export const deleteDocumentRoute = createRoute({
   method: 'delete',
   path: '/documents/{id}',
+  operationId: 'deleteDocument',
   tags: ['documents'],
   summary: 'Delete a document with its chunks and vectors',
   ...guarded({ routeClass: 'write' }),

@@ -32,6 +32,7 @@ const indexVersionListSchema = z.object({ items: z.array(indexVersionSchema) }).
 export const createIndexVersionRoute = createRoute({
   method: 'post',
   path: '/admin/index/versions',
+  operationId: 'createIndexVersion',
   tags: ['admin'],
   summary: 'Create an index version with new embedding or chunking settings and rebuild it in the background',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -50,7 +51,14 @@ export const createIndexVersionRoute = createRoute({
                 description: 'Switch to it as soon as every document is ingested (else POST .../activate)',
               }),
             })
-            .openapi('IndexVersionRequest'),
+            .openapi('IndexVersionRequest', {
+              example: {
+                embedding_model: 'text-embedding-3-small',
+                dimensions: 1536,
+                chunk_size: 800,
+                chunk_overlap: 100,
+              },
+            }),
         },
       },
     },
@@ -65,6 +73,7 @@ export const createIndexVersionRoute = createRoute({
 export const listIndexVersionsRoute = createRoute({
   method: 'get',
   path: '/admin/index/versions',
+  operationId: 'listIndexVersions',
   tags: ['admin'],
   summary: 'Index versions with their build progress',
   ...guarded({ routeClass: 'admin', role: 'admin' }),
@@ -78,6 +87,7 @@ export const listIndexVersionsRoute = createRoute({
 export const activateIndexVersionRoute = createRoute({
   method: 'post',
   path: '/admin/index/versions/{id}/activate',
+  operationId: 'activateIndexVersion',
   tags: ['admin'],
   summary: 'Switch searches to a building version now (one transaction); the active one is retired',
   ...guarded({ routeClass: 'admin', role: 'admin' }),

@@ -25,7 +25,9 @@ const searchRequestSchema = z
     cursor: safeString().max(1000).optional().openapi({ description: 'next_cursor of the previous page' }),
     filters: withSafeText(searchFiltersSchema).optional(),
   })
-  .openapi('SearchRequest');
+  .openapi('SearchRequest', {
+    example: { query: 'How do I create a partial index?', top_k: 5, mode: 'hybrid' },
+  });
 
 const documentChunkSchema = z
   .object({
@@ -67,6 +69,7 @@ export const searchResponseSchema = z
 export const searchRoute = createRoute({
   method: 'post',
   path: '/search',
+  operationId: 'search',
   tags: ['search'],
   summary: "Rank the caller's chunks or documents for a query: vector, full-text, or hybrid (RRF)",
   ...guarded({ routeClass: 'model', quota: quotaDemands.search }),

@@ -154,7 +154,7 @@ describe.each(databaseKinds)('OpenAI-compatible errors on %s', (kind) => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await readJson<OpenAiErrorBody>(refused)).toMatchObject({
-      error: { type: 'rate_limit_error', code: 'quota_exceeded' },
+      error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' },
     });
   });
 });
