@@ -23,7 +23,8 @@ import { type ChunkRow, storeChunks } from './store-chunks.ts';
 export const ingestPayload = z.object({ documentId: z.uuid(), indexVersionId: z.number().int().positive() });
 export type IngestPayload = z.infer<typeof ingestPayload>;
 
-async function loadDocument(deps: Deps, id: string) {
+// The document with the content hash it is ingested with in the version, if any, in one query.
+async function loadDocument(deps: Deps, id: string, versionId: number) {
   const [doc] = await traced(deps, 'rag.ingest.load_document', () =>
     deps.db
       .select({
@@ -35,23 +36,19 @@ async function loadDocument(deps: Deps, id: string) {
         contentHash: documents.contentHash,
         chunkSize: documents.chunkSize,
         chunkOverlap: documents.chunkOverlap,
+        ingestedHash: documentIngestions.contentHash,
       })
       .from(documents)
+      .leftJoin(
+        documentIngestions,
+        and(
+          eq(documentIngestions.documentId, documents.id),
+          eq(documentIngestions.indexVersionId, versionId),
+        ),
+      )
       .where(eq(documents.id, id)),
   );
   return doc;
-}
-
-async function alreadyIngested(deps: Deps, documentId: string, versionId: number, contentHash: string) {
-  const [row] = await traced(deps, 'rag.ingest.already_ingested', () =>
-    deps.db
-      .select({ contentHash: documentIngestions.contentHash, chunkCount: documentIngestions.chunkCount })
-      .from(documentIngestions)
-      .where(
-        and(eq(documentIngestions.documentId, documentId), eq(documentIngestions.indexVersionId, versionId)),
-      ),
-  );
-  return row?.contentHash === contentHash;
 }
 
 // Progress is shown for the active version only: that is the one GET /documents/{id} describes.
@@ -89,19 +86,12 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
   );
   if (!version || version.state === 'retired') return;
   for (;;) {
-    const doc = await loadDocument(deps, payload.documentId);
+    const doc = await loadDocument(deps, payload.documentId, version.id);
     if (!doc) return;
     const active = version.state === 'active';
-    if (await alreadyIngested(deps, doc.id, version.id, doc.contentHash)) {
+    if (doc.ingestedHash === doc.contentHash) {
       if (active) await reportProgress(deps, doc.id, doc.contentHash, { status: 'ready', error: null });
       return;
-    }
-    if (active) {
-      await reportProgress(deps, doc.id, doc.contentHash, {
-        status: 'processing',
-        chunksTotal: 0,
-        chunksEmbedded: 0,
-      });
     }
     const size = doc.chunkSize ?? version.chunkSize;
     const prepared = await inSpan(deps.telemetry, 'rag.ingest.prepare', {}, () =>
@@ -116,9 +106,17 @@ export async function ingestDocument(deps: Deps, payload: IngestPayload, job: Jo
     job.signal?.throwIfAborted();
     if (!prepared.ok) throw new PermanentJobError(prepared.error);
     const pieces = prepared.chunks;
-    if (active) await reportProgress(deps, doc.id, doc.contentHash, { chunksTotal: pieces.length });
     const rows: ChunkRow[] = [];
     const batchSize = deps.config.RAG_EMBED_BATCH_SIZE;
+    // Progress is worth a write only between batches: a document embedded in one batch goes from
+    // queued to ready with its chunks (most pages do, and each write is a commit).
+    if (active && pieces.length > batchSize) {
+      await reportProgress(deps, doc.id, doc.contentHash, {
+        status: 'processing',
+        chunksTotal: pieces.length,
+        chunksEmbedded: 0,
+      });
+    }
     // Ingestion's embedding tokens count toward the owner's token and cost quotas.
     const meter = startQuotaMeter(deps, doc.ownerId);
     for (let i = 0; i < pieces.length; i += batchSize) {

@@ -50,8 +50,13 @@ export async function storeChunks(
   const { documentId, versionId } = input;
   try {
     return await db.transaction(async (tx) => {
+      // Asynchronous commit: the job's completion, committed synchronously right after, flushes
+      // this commit too, and a crash before it leaves the job to run again. Waiting for the flush
+      // here would hold the version row (below) locked through a disk write, one job after another.
       const [doc] = rowsOf<{ content_hash: string }>(
-        await tx.execute(sql`select content_hash from documents where id = ${documentId} for update`),
+        await tx.execute(sql`
+          select content_hash, set_config('synchronous_commit', 'off', true)
+          from documents where id = ${documentId} for update`),
       );
       if (!doc) return { status: 'gone' as const };
       if (doc.content_hash !== input.contentHash) return { status: 'stale' as const };
@@ -73,27 +78,30 @@ export async function storeChunks(
                char_end int, heading_path text[], headings text, embedding text)`);
       }
       const count = input.rows.length;
-      await tx.execute(sql`
-        insert into document_ingestions (document_id, index_version_id, content_hash, chunk_count)
-        values (${documentId}, ${versionId}, ${input.contentHash}, ${count})
-        on conflict (document_id, index_version_id)
-        do update set content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, ingested_at = now()`);
-      // Last, so the version row is locked only briefly; a version retired meanwhile takes nothing.
+      // The ledger, the version's counts and the document in one statement. The version row is
+      // locked last (its update is the outer query), so only briefly.
       const [version] = rowsOf<{ state: IndexVersion['state']; chunk_count: number; indexed: boolean }>(
         await tx.execute(sql`
-          update index_versions
-          set generation = generation + 1, chunk_count = chunk_count + ${count - deleted}, updated_at = now()
-          where id = ${versionId}
-          returning state, chunk_count, vector_indexed_at is not null as indexed`),
+          with ledger as (
+            insert into document_ingestions (document_id, index_version_id, content_hash, chunk_count)
+            values (${documentId}, ${versionId}, ${input.contentHash}, ${count})
+            on conflict (document_id, index_version_id)
+            do update set content_hash = excluded.content_hash, chunk_count = excluded.chunk_count, ingested_at = now()
+          ), version as (
+            update index_versions
+            set generation = generation + 1, chunk_count = chunk_count + ${count - deleted}, updated_at = now()
+            where id = ${versionId}
+            returning state, chunk_count, vector_indexed_at is not null as indexed
+          ), ready as (
+            update documents
+            set status = 'ready', error = null, chunk_count = ${count}, chunks_total = ${count},
+                chunks_embedded = ${count}, ingested_at = now(), updated_at = now()
+            where id = ${documentId} and exists (select 1 from version where state = 'active')
+          )
+          select state, chunk_count, indexed from version`),
       );
+      // A version retired meanwhile takes nothing.
       if (!version || version.state === 'retired') throw new Rollback();
-      if (version.state === 'active') {
-        await tx.execute(sql`
-          update documents
-          set status = 'ready', error = null, chunk_count = ${count}, chunks_total = ${count},
-              chunks_embedded = ${count}, ingested_at = now(), updated_at = now()
-          where id = ${documentId}`);
-      }
       return {
         status: 'stored' as const,
         versionState: version.state,
