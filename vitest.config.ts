@@ -30,6 +30,16 @@ export default defineConfig({
       },
       {
         test: {
+          // test/fuzz: generated requests against every route over real HTTP; one long test per file.
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { analyzeText } from '../../src/gateway/analyze/analyze-text.ts';
 import { createLlm } from '../../src/llm/create-llm.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { noTelemetry } from '../../src/observability/telemetry.ts';
 import type { UsageEvent } from '../../src/usage/usage-sink.ts';
 import { writeResult } from '../write-result.ts';
 import { type Case, check } from './checks.ts';
@@ -52,7 +53,7 @@ for (const c of cases) {
   let attempts = 0;
   try {
     const out = await analyzeText(
-      { llm, config },
+      { llm, config, logger, telemetry: noTelemetry() },
       {
         text: c.repeat ? c.text.repeat(c.repeat) : c.text,
         schema: c.schema,

@@ -160,6 +160,9 @@ export const configSchema = z
     LLM_MAX_INFLIGHT: int(64, 1, 100_000),
     LLM_MAX_OUTPUT_TOKENS: int(16_384, 16, 1_000_000),
     PRICE_OVERRIDES: jsonSetting(priceOverrides),
+    // What a prompt-injection flag does: `flag` marks and reports it, `block` also refuses the input,
+    // leaves the chunk out or withholds the tool result; `off` does not run the detector.
+    INJECTION_DETECTION: z.enum(['flag', 'block', 'off']).default('flag'),
     ANALYZE_MAX_ATTEMPTS: int(3, 1, 10),
     ANALYZE_MAX_TEXT_CHARS: int(20_000, 1, 1_000_000),
     ANALYZE_MAX_OUTPUT_TOKENS: int(1024, 16, 100_000),

@@ -30,8 +30,16 @@ const badRequest = {
   detail: 'The request is not valid HTTP/1.1.',
 };
 
-/** A whole HTTP/1.1 response, problem+json, for a request the HTTP parser refused (`code`). */
-function clientErrorResponse(code: string | undefined, requestId = crypto.randomUUID()): string {
+/**
+ * A whole HTTP/1.1 response, problem+json, for a request the HTTP parser refused (`code`). The
+ * answer to a HEAD request has the headers only: a client reads no body after them, so one would
+ * reach it as garbage (Node's client fails the request).
+ */
+function clientErrorResponse(
+  code: string | undefined,
+  head: boolean,
+  requestId = crypto.randomUUID(),
+): string {
   const refusal = (code && refusals[code]) || badRequest;
   const body = JSON.stringify(
     problemBody({
@@ -49,17 +57,29 @@ function clientErrorResponse(code: string | undefined, requestId = crypto.random
     `X-Request-Id: ${requestId}`,
     'Connection: close',
     '',
-    body,
+    head ? '' : body,
   ].join('\r\n');
 }
+
+const HEAD_REQUEST_LINE = new TextEncoder().encode('HEAD ');
+
+/** Whether the bytes the parser refused (Node's `rawPacket`, read from the request line on) are a HEAD request's. */
+const isHeadRequest = (raw: Uint8Array | undefined) =>
+  raw !== undefined && HEAD_REQUEST_LINE.every((byte, i) => raw[i] === byte);
 
 /** The part of a Node HTTP server `answerClientErrors` needs (typed here: src/http imports no node:*). */
 interface ClientErrorSource {
   on(
     event: 'clientError',
     listener: (
-      error: Error & { code?: string },
-      socket: { writable: boolean; end(data: string): void; destroy(): void },
+      error: Error & { code?: string; rawPacket?: Uint8Array },
+      socket: {
+        writable: boolean;
+        /** The response being written on this connection, when one is (Node's own handler reads it too). */
+        _httpMessage?: { headersSent?: boolean } | null;
+        end(data: string): void;
+        destroy(): void;
+      },
     ) => void,
   ): unknown;
 }
@@ -70,10 +90,12 @@ interface ClientErrorSource {
  */
 export function answerClientErrors(server: ClientErrorSource): void {
   server.on('clientError', (error, socket) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // A response already under way on this connection (a pipelined bad request during a stream):
+    // writing an answer would splice it into that response's bytes, so the connection is closed.
+    if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent) {
       socket.destroy();
       return;
     }
-    socket.end(clientErrorResponse(error.code));
+    socket.end(clientErrorResponse(error.code, isHeadRequest(error.rawPacket)));
   });
 }

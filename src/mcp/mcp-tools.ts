@@ -128,6 +128,7 @@ export async function callMcpTool(
         timeoutMs: callTimeoutMs(checked.tool, agent.limits.toolTimeoutMs, agent.limits.timeoutMs),
         parent: deps.telemetry.context.active(),
         logFields: { agent: agent.name, source: 'mcp' },
+        route: '/mcp',
       })
     : checked.outcome;
   const audit = auditRecordOf(outcome, {

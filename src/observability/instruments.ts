@@ -25,6 +25,7 @@ import type { OnBreakerStateChange } from '../llm/resilience/breaker-events.ts';
  * | `cairn.agent.runs` | counter | | `cairn.stop_reason` | `cairn_agent_runs_total` |
  * | `cairn.agent.tool_calls` | counter | | `cairn.tool`, `cairn.tool.status` | `cairn_agent_tool_calls_total` |
  * | `cairn.breaker.transitions` | counter | | `cairn.breaker`, `cairn.breaker.state` | `cairn_breaker_transitions_total` |
+ * | `cairn.injection.flags` | counter | | `cairn.injection.source` (input, document, tool_result), `http.route`, `cairn.injection.action` (flagged, blocked) | `cairn_injection_flags_total` |
  */
 export const instrumentNames = {
   httpServerDuration: 'http.server.request.duration',
@@ -38,6 +39,7 @@ export const instrumentNames = {
   agentRuns: 'cairn.agent.runs',
   agentToolCalls: 'cairn.agent.tool_calls',
   breakerTransitions: 'cairn.breaker.transitions',
+  injectionFlags: 'cairn.injection.flags',
 } as const;
 
 export interface Instruments {
@@ -51,6 +53,7 @@ export interface Instruments {
   agentRuns: Counter;
   agentToolCalls: Counter;
   breakerTransitions: Counter;
+  injectionFlags: Counter;
 }
 
 // Bucket advice (an exporter may override it with views): the semantic conventions' buckets for
@@ -100,6 +103,9 @@ export function createInstruments(meter: Meter): Instruments {
     }),
     breakerTransitions: meter.createCounter(instrumentNames.breakerTransitions, {
       description: 'Circuit breaker state changes (open, half_open, closed).',
+    }),
+    injectionFlags: meter.createCounter(instrumentNames.injectionFlags, {
+      description: 'Texts the prompt-injection detector flagged, by source, route and action.',
     }),
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dataBlockText } from '../../src/security/spotlight.ts';
 import type { FakeOpenAiOptions } from './fake-openai-server.ts';
 
 /** What the fake OpenAI server answers to one request (its own type is not exported). */
@@ -34,7 +35,9 @@ export function fedBack(body: ChatBody): FedBack[] {
   return body.messages
     .filter((m) => m.role === 'tool')
     .map((m) => {
-      const parsed = JSON.parse(m.content ?? 'null') as Omit<FedBack, 'id' | 'tool'>;
+      // The loop wraps each envelope in a <tool_result> element (src/security/spotlight.ts).
+      const envelope = dataBlockText('tool_result', m.content ?? '') ?? m.content ?? 'null';
+      const parsed = JSON.parse(envelope) as Omit<FedBack, 'id' | 'tool'>;
       return { id: m.tool_call_id ?? '', tool: names.get(m.tool_call_id ?? '') ?? '?', ...parsed };
     });
 }

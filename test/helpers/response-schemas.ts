@@ -25,7 +25,7 @@ const DOCUMENT_ROUTES = new Set(['GET /openapi.json', 'GET /docs']);
 
 // The admin dashboard's HTML pages and forms (src/admin/dashboard), outside the OpenAPI document:
 // they answer HTML or redirects, and problem+json only when that is what the client asked for.
-const DASHBOARD_PAGES = /^\/admin(?:\/login|\/logout|\/dashboard(?:\/.*)?)?$/;
+const DASHBOARD_PAGES = /^\/admin(?:\/login|\/logout|\/dashboard(?:\/.*)?)?\/?$/;
 
 // The MCP endpoint (src/mcp), outside the OpenAPI document: JSON-RPC bodies (the MCP SDK checks
 // them in the MCP tests), or problem+json from its guards.
@@ -96,14 +96,21 @@ async function checkBody(
 }
 
 /** Problem details (OpenAI's error shape under /v1) from the app itself, on a path no declared route serves. */
-async function checkAppLevel(label: string, response: Response, mediaType: string, path: string) {
+// `hasBody` is false for HEAD, whose answer carries the problem's headers but never its body.
+async function checkAppLevel(
+  label: string,
+  response: Response,
+  mediaType: string,
+  path: string,
+  hasBody: boolean,
+) {
   if (isOpenAiPath(path)) {
     if (mediaType !== 'application/json') {
       throw new ResponseSchemaError(
         `${label}: the app-level answer under /v1 is ${mediaType}, not OpenAI's JSON error`,
       );
     }
-    return checkBody(label, response, mediaType, openAiErrorSchema);
+    return hasBody ? checkBody(label, response, mediaType, openAiErrorSchema) : undefined;
   }
   if (mediaType !== PROBLEM_CONTENT_TYPE) {
     throw new ResponseSchemaError(
@@ -112,7 +119,7 @@ async function checkAppLevel(label: string, response: Response, mediaType: strin
       }, not ${PROBLEM_CONTENT_TYPE}`,
     );
   }
-  await checkBody(label, response, mediaType, problemSchema);
+  if (hasBody) await checkBody(label, response, mediaType, problemSchema);
 }
 
 async function checkDeclared(label: string, route: DeclaredRoute, response: Response, method: string) {
@@ -203,11 +210,13 @@ export function createResponseChecker(
 
     const mediaType = mediaTypeOf(response);
     if (DASHBOARD_PAGES.test(url.pathname)) {
-      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType, url.pathname);
+      if (mediaType === PROBLEM_CONTENT_TYPE)
+        await checkAppLevel(label, response, mediaType, url.pathname, method !== 'HEAD');
       return;
     }
     if (url.pathname === MCP_ENDPOINT) {
-      if (mediaType === PROBLEM_CONTENT_TYPE) await checkAppLevel(label, response, mediaType, url.pathname);
+      if (mediaType === PROBLEM_CONTENT_TYPE)
+        await checkAppLevel(label, response, mediaType, url.pathname, method !== 'HEAD');
       else if (response.status !== 202 && mediaType !== 'application/json') {
         throw new ResponseSchemaError(
           `${label}: an MCP answer must be JSON-RPC (application/json), not ${mediaType}`,
@@ -216,7 +225,8 @@ export function createResponseChecker(
       return;
     }
     if (DOCUMENT_ROUTES.has(`${lookup} ${url.pathname}`)) {
-      if (response.status >= 400) await checkAppLevel(label, response, mediaType, url.pathname);
+      if (response.status >= 400)
+        await checkAppLevel(label, response, mediaType, url.pathname, method !== 'HEAD');
       return;
     }
     if (!APP_LEVEL_STATUSES.has(response.status)) {
@@ -224,6 +234,6 @@ export function createResponseChecker(
         `${label}, but no route in the OpenAPI registry declares ${lookup} ${url.pathname}; a test that calls its own routes names them in \`testOnlyRoutes\``,
       );
     }
-    await checkAppLevel(label, response, mediaType, url.pathname);
+    await checkAppLevel(label, response, mediaType, url.pathname, method !== 'HEAD');
   };
 }

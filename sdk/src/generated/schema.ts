@@ -201,7 +201,7 @@ export interface paths {
     put?: never;
     /**
      * Answer a question from your documents, with citations (JSON, or SSE with stream: true)
-     * @description SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway.
+     * @description SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway. The question and the retrieved chunks are screened for prompt injection (`security` in the response); with INJECTION_DETECTION=block a flagged question is refused (422 prompt-injection) and a flagged chunk is left out of the context.
      */
     post: operations['chat'];
     delete?: never;
@@ -1251,6 +1251,7 @@ export interface components {
         tokens: number;
         budget: number;
       };
+      security?: components['schemas']['SecurityReport'];
     };
     Citation: {
       /** @description The [n] the answer cites */
@@ -1261,6 +1262,24 @@ export interface components {
       document_title: string;
       heading_path: string[];
       score: number;
+    };
+    /** @description What the prompt-injection detector flagged in this request (the input, retrieved chunks, tool results); absent when INJECTION_DETECTION=off. */
+    SecurityReport: {
+      injection: {
+        flagged: boolean;
+        sources: components['schemas']['InjectionFinding'][];
+      };
+    };
+    InjectionFinding: {
+      /** @enum {string} */
+      source: 'input' | 'document' | 'tool_result';
+      /** @description The detector rules that matched */
+      signals: string[];
+      score: number;
+      /** @description The chunk id, or `<tool>:<call id>` */
+      ref?: string;
+      /** @description Left out of the model context (INJECTION_DETECTION=block) */
+      withheld: boolean;
     };
     /** @description The events of `stream: true`, in order: `delta` events, then `citations`, `usage` and `done`, or `error`. Each item is one SSE frame: its `event` line (absent where the item has no `event`) and its `data` line, the JSON shown. */
     ChatStreamEvents: (
@@ -1437,6 +1456,7 @@ export interface components {
       /** @description Model calls made, repairs included. */
       attempts: number;
       request_id: string;
+      security?: components['schemas']['SecurityReport'];
     };
     /**
      * @example {
@@ -1855,6 +1875,7 @@ export interface components {
       created_at: string;
       updated_at: string;
       finished_at: string | null;
+      security?: components['schemas']['SecurityReport'];
     };
     AgentCitation: {
       chunk_id: number;
@@ -2008,7 +2029,7 @@ export interface components {
       step: number;
       /** @enum {string} */
       kind: 'model' | 'tool';
-      /** @description model: model, tokens_in, tokens_out, cost_usd, latency_ms, decision, tool_calls, content; tool: id, tool, arguments (redacted), decision, status, latency_ms, result_bytes, result or error */
+      /** @description model: model, tokens_in, tokens_out, cost_usd, latency_ms, decision, tool_calls, content (secrets redacted); tool: id, tool, arguments (redacted), decision, status, latency_ms, result_bytes, result (secrets redacted) or error, injection ({signals, score, withheld}) when the detector flagged the result, redacted_secrets (the kinds) when any were */
       detail: {
         [key: string]: unknown;
       };
@@ -6170,7 +6191,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description This Idempotency-Key was already used with a different request (idempotency-key-mismatch). Also: Semantically invalid request */
+      /** @description The schema cannot be used, or (INJECTION_DETECTION=block) the text was refused as a prompt injection (prompt-injection) */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6351,7 +6372,7 @@ export interface operations {
           'application/json': components['schemas']['OpenAIError'];
         };
       };
-      /** @description Unusable schema, or Idempotency-Key reused with a different body */
+      /** @description Unusable schema, Idempotency-Key reused with a different body, or (INJECTION_DETECTION=block on chat completions) a user message refused as a prompt injection (prompt_injection) */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6530,7 +6551,7 @@ export interface operations {
           'application/json': components['schemas']['OpenAIError'];
         };
       };
-      /** @description Unusable schema, or Idempotency-Key reused with a different body */
+      /** @description Unusable schema, Idempotency-Key reused with a different body, or (INJECTION_DETECTION=block on chat completions) a user message refused as a prompt injection (prompt_injection) */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];
@@ -6698,7 +6719,7 @@ export interface operations {
           'application/json': components['schemas']['OpenAIError'];
         };
       };
-      /** @description Unusable schema, or Idempotency-Key reused with a different body */
+      /** @description Unusable schema, Idempotency-Key reused with a different body, or (INJECTION_DETECTION=block on chat completions) a user message refused as a prompt injection (prompt_injection) */
       422: {
         headers: {
           'X-Request-Id': components['headers']['X-Request-Id'];

@@ -1,5 +1,6 @@
 import type { AgentRunStatus, AgentStopReason, AgentTraceKind } from '../../db/tables/agents.ts';
 import type { ChatMessage } from '../../llm/llm-client.ts';
+import type { InjectionFinding } from '../../security/security.schemas.ts';
 import type { AgentLimits } from '../agent-limits.ts';
 
 export interface RunUsage {
@@ -52,6 +53,11 @@ export interface AgentRun {
   createdAt: Date;
   updatedAt: Date;
   finishedAt: Date | null;
+  /**
+   * What the injection detector flagged in this request (the task, tool results); set on the run a
+   * request ends with, not stored with the run (its trace keeps the tool results' flags).
+   */
+  security?: InjectionFinding[];
 }
 
 /** One entry of a run's decision chain (a model call or a tool call), in order. */
@@ -81,6 +87,8 @@ export interface PausedState {
   toolCalls: number;
   /** The profile's approval rules when the run started. */
   approvalTools: string[];
+  /** What the injection detector flagged so far; absent when detection is off. */
+  security?: InjectionFinding[];
 }
 
 /** What a run reports as it goes (the SSE events of a streamed run). */

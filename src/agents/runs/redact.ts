@@ -1,3 +1,5 @@
+import { redactSecrets } from '../../security/secret-scan.ts';
+
 // Names whose values are secrets wherever they appear (keys, URL query parameters), matched on the
 // name's last word so `access_token`, `apiKey` and `X-Api-Key` are caught and `max_tokens` or
 // `author` are not.
@@ -38,12 +40,12 @@ function redactUrl(text: string): string {
 
 /**
  * A copy of tool arguments fit for the audit log and the stored trace: values under secret-like
- * names, credentials in URLs and secret query parameters are replaced, so a key the model was
- * given (or made up) never lands in the database.
+ * names, credentials in URLs, secret query parameters and secret-like strings (keys, tokens) are
+ * replaced, so a key the model was given (or made up) never lands in the database.
  */
 export function redactArguments(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH) return REDACTED;
-  if (typeof value === 'string') return redactUrl(value);
+  if (typeof value === 'string') return redactSecrets(redactUrl(value)).text;
   if (Array.isArray(value)) return value.map((item) => redactArguments(item, depth + 1));
   if (value && typeof value === 'object') {
     return Object.fromEntries(

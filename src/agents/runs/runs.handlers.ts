@@ -6,6 +6,7 @@ import type { AuthedEnv } from '../../http/app-env.ts';
 import { callMeta } from '../../http/call-meta.ts';
 import { toPageResponse } from '../../http/pagination.ts';
 import { problemBody } from '../../http/problem.ts';
+import { toSecurityReport } from '../../security/security.schemas.ts';
 import { toAgentLimits } from '../agents.schemas.ts';
 import type { AgentEvent, AgentRun, TraceEntry } from './agent-run.ts';
 import { resumeRun, startRun } from './run-loop.ts';
@@ -75,6 +76,7 @@ const toRunResponse = (run: AgentRun): z.input<typeof agentRunSchema> => ({
   created_at: run.createdAt.toISOString(),
   updated_at: run.updatedAt.toISOString(),
   finished_at: iso(run.finishedAt),
+  security: toSecurityReport(run.security),
 });
 
 const toTraceResponse = (entry: TraceEntry) => ({

@@ -6,6 +6,7 @@ import { authErrorResponses, problemResponses, sseContent, sseEvent } from '../.
 import { pageQuerySchema, pageSchema } from '../../http/pagination.ts';
 import { problemSchema } from '../../http/problem.ts';
 import { safeString } from '../../http/text-safety.ts';
+import { securityReportSchema } from '../../security/security.schemas.ts';
 import { agentLimitsSchema, agentNameSchema } from '../agents.schemas.ts';
 
 const runCitationSchema = z
@@ -84,6 +85,7 @@ export const agentRunSchema = z
     created_at: z.string(),
     updated_at: z.string(),
     finished_at: z.string().nullable(),
+    security: securityReportSchema.optional(),
   })
   .openapi('AgentRun');
 
@@ -95,7 +97,7 @@ const traceEntrySchema = z
     kind: z.enum(agentTraceKinds),
     detail: z.record(z.string(), z.unknown()).openapi({
       description:
-        'model: model, tokens_in, tokens_out, cost_usd, latency_ms, decision, tool_calls, content; tool: id, tool, arguments (redacted), decision, status, latency_ms, result_bytes, result or error',
+        'model: model, tokens_in, tokens_out, cost_usd, latency_ms, decision, tool_calls, content (secrets redacted); tool: id, tool, arguments (redacted), decision, status, latency_ms, result_bytes, result (secrets redacted) or error, injection ({signals, score, withheld}) when the detector flagged the result, redacted_secrets (the kinds) when any were',
     }),
     created_at: z.string(),
   })

@@ -4,6 +4,10 @@ import type { Role } from '../../auth/principal.ts';
 import type { ToolCallDecision, ToolCallStatus } from '../../db/tables/agents.ts';
 import type { Deps } from '../../deps.ts';
 import type { ToolCall } from '../../llm/llm-client.ts';
+import { screenText, WITHHELD_RESULT_NOTICE } from '../../security/injection-screen.ts';
+import { redactSecrets, redactSecretsIn } from '../../security/secret-scan.ts';
+import type { InjectionFinding } from '../../security/security.schemas.ts';
+import { dataBlock } from '../../security/spotlight.ts';
 import { findTool } from '../tools/registry.ts';
 import { type AgentTool, strictInput, type ToolContext } from '../tools/tool.ts';
 import { ToolError } from '../tools/tool-error.ts';
@@ -29,9 +33,22 @@ export interface CallOutcome {
   resultBytes: number;
   result?: unknown;
   failure?: ToolFailure;
-  /** The tool message content the model reads next: `{"ok":true,"result":…}` or `{"ok":false,"error":…}`. */
+  /**
+   * The tool message content the model reads next: a <tool_result> element around
+   * `{"ok":true,"result":…}` or `{"ok":false,"error":…}`.
+   */
   message: string;
+  /** The kinds of secret-like strings redacted from the result. */
+  redactedSecrets?: string[];
+  /** The injection detector's flag on the result; a withheld result is a `withheld` failure. */
+  injection?: InjectionFinding;
 }
+
+type Envelope = { ok: true; result: unknown } | { ok: false; error: ToolFailure };
+
+/** A tool message: the envelope as JSON, in one escaped <tool_result> element naming the call. */
+const toolMessage = (id: string, tool: string, envelope: Envelope) =>
+  dataBlock('tool_result', { name: tool.slice(0, 100), id: id.slice(0, 100) }, JSON.stringify(envelope));
 
 /** Who may call what in this run. */
 export interface CallPolicy {
@@ -71,7 +88,7 @@ export function blockedOutcome(
     latencyMs: 0,
     resultBytes: 0,
     failure,
-    message: JSON.stringify({ ok: false, error: failure }),
+    message: toolMessage(call.id, call.name, { ok: false, error: failure }),
   };
 }
 
@@ -156,14 +173,18 @@ async function executeCall(
     arguments: redactArguments(input),
     decision: 'executed' as const,
   };
-  const failed = (status: ToolCallStatus, failure: ToolFailure): CallOutcome => ({
-    ...base,
-    status,
-    latencyMs: performance.now() - started,
-    resultBytes: 0,
-    failure,
-    message: JSON.stringify({ ok: false, error: failure }),
-  });
+  const failed = (status: ToolCallStatus, failure: ToolFailure): CallOutcome => {
+    // A tool's own error message can quote what it was sent or given.
+    const safe = { ...failure, message: redactSecrets(failure.message).text };
+    return {
+      ...base,
+      status,
+      latencyMs: performance.now() - started,
+      resultBytes: 0,
+      failure: safe,
+      message: toolMessage(call.id, tool.name, { ok: false, error: safe }),
+    };
+  };
   try {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(new ToolTimeout()), { once: true });
@@ -177,8 +198,10 @@ async function executeCall(
       options.onError(new Error(`${tool.name} returned output off its schema: ${output.error.message}`));
       return failed('error', { code: 'failed', message: `${tool.name} returned an invalid result.` });
     }
-    const message = JSON.stringify({ ok: true, result: output.data });
-    const resultBytes = new TextEncoder().encode(message).length;
+    // Secret-like strings never reach the model, the trace, the audit or an MCP client.
+    const redacted = redactSecretsIn(output.data);
+    const envelope = JSON.stringify({ ok: true, result: redacted.value });
+    const resultBytes = new TextEncoder().encode(envelope).length;
     if (resultBytes > options.maxResultBytes) {
       return failed('error', {
         code: 'too_large',
@@ -190,8 +213,9 @@ async function executeCall(
       status: 'ok',
       latencyMs: performance.now() - started,
       resultBytes,
-      result: output.data,
-      message,
+      result: redacted.value,
+      message: toolMessage(call.id, tool.name, { ok: true, result: redacted.value }),
+      ...(redacted.kinds.length > 0 ? { redactedSecrets: redacted.kinds } : {}),
     };
   } catch (error) {
     if (error instanceof ToolTimeout || (error instanceof ToolError && error.code === 'timeout')) {
@@ -229,6 +253,8 @@ export async function runToolCall(
     timeoutMs: number;
     parent: Context;
     logFields: Record<string, unknown>;
+    /** The API route the call serves, for the injection flag's metric. */
+    route: string;
   },
 ): Promise<CallOutcome> {
   const span = deps.telemetry.tracer.startSpan(
@@ -244,22 +270,77 @@ export async function runToolCall(
     options.parent,
   );
   try {
-    const outcome = await deps.telemetry.context.with(trace.setSpan(options.parent, span), () =>
-      executeCall(call, tool, input, {
-        context: options.context,
-        runSignal: options.signal,
-        timeoutMs: options.timeoutMs,
-        maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
-        onError: (error) =>
-          deps.logger.error('agent tool failed', { err: error, tool: tool.name, ...options.logFields }),
-      }),
+    const outcome = await deps.telemetry.context.with(trace.setSpan(options.parent, span), async () =>
+      screenResult(
+        deps,
+        await executeCall(call, tool, input, {
+          context: options.context,
+          runSignal: options.signal,
+          timeoutMs: options.timeoutMs,
+          maxResultBytes: deps.config.AGENT_MAX_RESULT_BYTES,
+          onError: (error) =>
+            deps.logger.error('agent tool failed', { err: error, tool: tool.name, ...options.logFields }),
+        }),
+        options.route,
+      ),
     );
+    if (outcome.redactedSecrets) {
+      deps.logger.warn('secrets redacted from a tool result', {
+        tool: tool.name,
+        kinds: outcome.redactedSecrets,
+        ...options.logFields,
+      });
+      span.setAttribute('cairn.tool.redacted_secrets', outcome.redactedSecrets);
+    }
     span.setAttributes({ 'cairn.tool.status': outcome.status, 'cairn.tool.decision': outcome.decision });
     if (outcome.failure) span.setAttribute('error.type', outcome.failure.code);
     return outcome;
   } finally {
     span.end();
   }
+}
+
+const MAX_SCREENED_STRINGS = 10_000;
+
+/** The string values of a result, one per line: the text the detector reads (JSON escapes would hide words). */
+function stringsOf(value: unknown): string {
+  const out: string[] = [];
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && out.length < MAX_SCREENED_STRINGS) {
+    const node = stack.pop();
+    if (typeof node === 'string') out.push(node);
+    else if (node && typeof node === 'object') {
+      const values = Object.values(node);
+      for (let i = values.length - 1; i >= 0; i--) stack.push(values[i]);
+    }
+  }
+  return out.join('\n');
+}
+
+/**
+ * A successful result screened for prompt injection: flagged, it carries the finding; withheld
+ * (block mode), it becomes a `withheld` failure, so neither the model, the trace nor a fact of the
+ * fallback answer holds it.
+ */
+function screenResult(deps: Deps, outcome: CallOutcome, route: string): CallOutcome {
+  if (outcome.status !== 'ok') return outcome;
+  const finding = screenText(deps, {
+    text: stringsOf(outcome.result),
+    source: 'tool_result',
+    route,
+    ref: `${outcome.tool}:${outcome.id}`,
+  });
+  if (!finding) return outcome;
+  if (!finding.withheld) return { ...outcome, injection: finding };
+  const failure = { code: 'withheld', message: WITHHELD_RESULT_NOTICE };
+  const { result: _withheld, ...rest } = outcome;
+  return {
+    ...rest,
+    status: 'error',
+    failure,
+    injection: finding,
+    message: toolMessage(outcome.id, outcome.tool, { ok: false, error: failure }),
+  };
 }
 
 const truncate = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);

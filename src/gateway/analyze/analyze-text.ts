@@ -1,6 +1,10 @@
 import type { Config } from '../../config/schema.ts';
 import { AppError, type FieldError, validationFailed } from '../../errors.ts';
 import type { AccountedLlm, CallMeta, ChatMessage, JsonSchema } from '../../llm/llm-client.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Telemetry } from '../../observability/telemetry.ts';
+import { injectionRefused, screening, screenText } from '../../security/injection-screen.ts';
+import type { InjectionFinding } from '../../security/security.schemas.ts';
 import { schemaLimits, schemaProblems } from '../schema-limits.ts';
 import { analysisMessages, repairMessages } from './analysis-prompt.ts';
 import { analysisJsonSchema } from './analysis-schema.ts';
@@ -24,9 +28,11 @@ export interface AnalyzeResult {
   attempts: number;
   /** Time spent waiting on the provider over all attempts. */
   upstreamMs: number;
+  /** What the injection detector flagged in the text; undefined when detection is off. */
+  security: InjectionFinding[] | undefined;
 }
 
-type AnalyzeDeps = { llm: AccountedLlm; config: Config };
+type AnalyzeDeps = { llm: AccountedLlm; config: Config; logger: Logger; telemetry: Telemetry };
 
 function chooseSchema(config: Config, schema: Record<string, unknown> | undefined) {
   if (!schema) return { json: analysisJsonSchema, validate: validateAnalysis, strict: true };
@@ -60,6 +66,9 @@ export async function analyzeText(deps: AnalyzeDeps, input: AnalyzeInput): Promi
       { pointer: '/body/text', detail: `must be at most ${config.ANALYZE_MAX_TEXT_CHARS} characters` },
     ]);
   }
+  const finding = screenText(deps, { text: input.text, source: 'input', route: '/analyze' });
+  if (finding?.withheld) throw injectionRefused(finding, '/body/text');
+  const security = screening(config) ? (finding ? [finding] : []) : undefined;
   const schema = chooseSchema(config, input.schema);
   const validate: ResultValidator = schema.validate;
   const messages: ChatMessage[] = analysisMessages(input.text, schema.json);
@@ -85,7 +94,14 @@ export async function analyzeText(deps: AnalyzeDeps, input: AnalyzeInput): Promi
     const parsed = parseReply(reply.content);
     errors = parsed.ok ? validate(parsed.value) : parsed.errors;
     if (parsed.ok && errors.length === 0)
-      return { result: parsed.value as Record<string, unknown>, model, usage, attempts: attempt, upstreamMs };
+      return {
+        result: parsed.value as Record<string, unknown>,
+        model,
+        usage,
+        attempts: attempt,
+        upstreamMs,
+        security,
+      };
     messages.push(...repairMessages(reply.content ?? '', errors));
   }
   throw new AppError({

@@ -1,6 +1,7 @@
 import type { RouteHandler, z } from '@hono/zod-openapi';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { callMeta } from '../../http/call-meta.ts';
+import { toSecurityReport } from '../../security/security.schemas.ts';
 import type { analyzeResponseSchema, analyzeTextRoute } from './analyze.routes.ts';
 import { type AnalyzeResult, analyzeText } from './analyze-text.ts';
 
@@ -10,6 +11,7 @@ const toAnalyzeResponse = (out: AnalyzeResult, requestId: string): z.input<typeo
   usage: { tokens_in: out.usage.tokensIn, tokens_out: out.usage.tokensOut, cost_usd: out.usage.costUsd },
   attempts: out.attempts,
   request_id: requestId,
+  security: toSecurityReport(out.security),
 });
 
 export const analyzeTextHandler: RouteHandler<typeof analyzeTextRoute, AuthedEnv> = async (c) => {

@@ -4,6 +4,7 @@ import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses } from '../../http/openapi.ts';
 import { PROBLEM_CONTENT_TYPE, problemSchema } from '../../http/problem.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
+import { securityReportSchema } from '../../security/security.schemas.ts';
 
 const analyzeRequestSchema = z
   .object({
@@ -36,6 +37,7 @@ export const analyzeResponseSchema = z
     }),
     attempts: z.number().int().openapi({ description: 'Model calls made, repairs included.' }),
     request_id: z.string(),
+    security: securityReportSchema.optional(),
   })
   .openapi('AnalyzeResponse');
 
@@ -56,7 +58,11 @@ export const analyzeTextRoute = createRoute({
     409: problemResponses[409],
     413: problemResponses[413],
     415: problemResponses[415],
-    422: problemResponses[422],
+    422: {
+      description:
+        'The schema cannot be used, or (INJECTION_DETECTION=block) the text was refused as a prompt injection (prompt-injection)',
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+    },
     429: problemResponses[429],
     502: problemResponses[502],
     503: problemResponses[503],

@@ -7,9 +7,12 @@ import type {
   ChatRequest,
   ChatResponse,
 } from '../../llm/llm-client.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Telemetry } from '../../observability/telemetry.ts';
+import { injectionRefused, screenText } from '../../security/injection-screen.ts';
 import { type ProgramBudget, schemaLimits, schemaProblems } from '../schema-limits.ts';
 
-type ChatDeps = { llm: AccountedLlm; config: Config };
+type ChatDeps = { llm: AccountedLlm; config: Config; logger: Logger; telemetry: Telemetry };
 
 /** Where a chat request's response schema sits in the request body, for problems with it. */
 export const RESPONSE_SCHEMA_POINTER = '/body/response_format/json_schema/schema';
@@ -51,9 +54,27 @@ function checkRequest(config: Config, request: ChatRequest): void {
   }
 }
 
+/**
+ * The caller's user messages screened for prompt injection. The caller owns its prompts, so they
+ * go to the model unchanged; a flag is logged and counted, and in block mode refused.
+ */
+function screenUserMessages(deps: ChatDeps, request: ChatRequest): void {
+  for (const [index, message] of request.messages.entries()) {
+    if (message.role !== 'user') continue;
+    const finding = screenText(deps, {
+      text: message.content,
+      source: 'input',
+      route: '/v1/chat/completions',
+      ref: `messages/${index}`,
+    });
+    if (finding?.withheld) throw injectionRefused(finding, `/body/messages/${index}/content`);
+  }
+}
+
 /** One chat completion through the configured provider (with cairn's retries and accounting). */
 export async function completeChat(deps: ChatDeps, request: ChatRequest): Promise<Accounted<ChatResponse>> {
   checkRequest(deps.config, request);
+  screenUserMessages(deps, request);
   return deps.llm.chat(request);
 }
 
@@ -72,6 +93,7 @@ export interface OpenedStream {
  */
 export async function openChatStream(deps: ChatDeps, request: ChatRequest): Promise<OpenedStream> {
   checkRequest(deps.config, request);
+  screenUserMessages(deps, request);
   const events = deps.llm.chatStream(request)[Symbol.asyncIterator]();
   const started = performance.now();
   const first = await events.next();

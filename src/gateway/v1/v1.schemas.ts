@@ -31,7 +31,9 @@ export const openAiErrorResponses = {
   409: error('The same Idempotency-Key is still being processed'),
   413: error('Request body larger than BODY_LIMIT_BYTES (payload_too_large)'),
   415: error('The request body is not JSON (unsupported_media_type)'),
-  422: error('Unusable schema, or Idempotency-Key reused with a different body'),
+  422: error(
+    'Unusable schema, Idempotency-Key reused with a different body, or (INJECTION_DETECTION=block on chat completions) a user message refused as a prompt injection (prompt_injection)',
+  ),
   429: error('Rate limit exceeded, or a usage quota of the plan exhausted (insufficient_quota)'),
   500: error('Unexpected server error'),
   502: error('The model provider failed'),

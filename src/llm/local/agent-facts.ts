@@ -3,6 +3,7 @@
 // expression, and arguments corrected to a tool's JSON Schema. Everything here is bounded by the
 // size of its input and never evaluates or follows anything a tool returned.
 
+import { dataBlockText } from '../../security/spotlight.ts';
 import type { ChatRequest, JsonSchema, ToolCall } from '../llm-client.ts';
 import { DEFAULT_SCHEMA_BOUNDS, type SchemaBounds, valueForSchema } from './schema-values.ts';
 import { analyseText } from './text-analysis.ts';
@@ -15,7 +16,10 @@ export interface Issue {
   message: string;
 }
 
-/** A tool message as the agent loop writes it; plain text counts as a successful result. */
+/**
+ * A tool message as the agent loop writes it (a <tool_result> element around a JSON envelope, or
+ * the bare envelope); plain text counts as a successful result.
+ */
 export type Envelope = { ok: true; result: unknown } | { ok: false; code: string; issues: Issue[] };
 
 /** One call made since the task was given, with what came back for it. */
@@ -60,7 +64,8 @@ function parseJson(text: string): unknown {
 
 const ERROR_CODE = /^[a-z_]{1,40}$/;
 
-function envelopeOf(content: string): Envelope {
+function envelopeOf(message: string): Envelope {
+  const content = dataBlockText('tool_result', message) ?? message;
   const parsed = parseJson(content);
   if (isObject(parsed) && parsed.ok === true) return { ok: true, result: parsed.result };
   if (isObject(parsed) && parsed.ok === false) {

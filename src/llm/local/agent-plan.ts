@@ -105,6 +105,7 @@
  *    "Hello!" for a greeting, "You're welcome!" for thanks).
  */
 
+import { detectInjection } from '../../security/injection-detector.ts';
 import type { ChatRequest, JsonSchema, ToolCall, ToolDefinition } from '../llm-client.ts';
 import {
   type Args,
@@ -1330,12 +1331,29 @@ const NO_ANSWER = 'The provided context does not contain the answer.';
 const lastUser = (request: ChatRequest) =>
   [...request.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
 
-/** The system and tool messages: what the local model may answer from. */
-const contextOf = (request: ChatRequest) =>
-  request.messages
-    .filter((m) => m.role === 'system' || m.role === 'tool')
-    .map((m) => m.content ?? '')
+/** A system message's delimited `<sources>` element, if it has one. */
+function sourcesOf(system: string): string {
+  const start = system.indexOf('<sources>');
+  const end = system.lastIndexOf('</sources>');
+  return start >= 0 && end > start ? system.slice(start, end + '</sources>'.length) : '';
+}
+
+/**
+ * What the local model may answer from: the system and tool messages. When the user's turn reads
+ * as a prompt injection ("print your system message"), it keeps its instructions to itself as an
+ * aligned model would: only the system messages' delimited sources and the tool results remain.
+ */
+function contextOf(request: ChatRequest): string {
+  const guarded = detectInjection(lastUser(request)).flagged;
+  return request.messages
+    .map((m) => {
+      if (m.role === 'tool') return m.content ?? '';
+      if (m.role !== 'system') return '';
+      return guarded ? sourcesOf(m.content ?? '') : (m.content ?? '');
+    })
+    .filter((text) => text.length > 0)
     .join('\n\n');
+}
 
 /** The extractive answer from the system and tool messages: what the local model says without a plan. */
 export function directAnswer(request: ChatRequest): string {

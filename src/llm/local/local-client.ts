@@ -1,3 +1,4 @@
+import { dataBlockText } from '../../security/spotlight.ts';
 import type { ChatRequest, ChatResponse, ChatStreamEvent, LlmClient } from '../llm-client.ts';
 import { composeAnswer, directAnswer, offersAgentTools } from './agent-plan.ts';
 import { hashEmbed } from './hash-embedder.ts';
@@ -28,10 +29,14 @@ const answer = (request: ChatRequest) =>
   offersAgentTools(request) ? composeAnswer(request) : directAnswer(request);
 
 /**
- * The document a structured-output request is about: the first user message. Later user turns
- * (a repair request after invalid JSON, say) are instructions the local heuristics cannot follow.
+ * The document a structured-output request is about: the first user message, or the text of its
+ * <document> element when it is one. Later user turns (a repair request after invalid JSON, say)
+ * are instructions the local heuristics cannot follow.
  */
-const subject = (request: ChatRequest) => request.messages.find((m) => m.role === 'user')?.content ?? '';
+const subject = (request: ChatRequest) => {
+  const message = request.messages.find((m) => m.role === 'user')?.content ?? '';
+  return dataBlockText('document', message) ?? message;
+};
 
 function structured(request: ChatRequest, bounds: SchemaBounds): string | undefined {
   const format = request.responseFormat;

@@ -1,14 +1,27 @@
 import type { Deps } from '../../deps.ts';
 import type { CallMeta, ChatMessage, TokenUsage } from '../../llm/llm-client.ts';
 import { traced } from '../../observability/tracing.ts';
+import { injectionRefused, screening, screenText } from '../../security/injection-screen.ts';
+import type { InjectionFinding } from '../../security/security.schemas.ts';
 import {
   type Citation,
   findConversation,
   recentMessages,
   recordExchange,
 } from '../conversations/conversation-store.ts';
-import { type IndexVersionRef, type SearchPage, searchChunks } from '../search/search-chunks.ts';
-import { buildContext, type ChatContext, NO_CONTEXT_ANSWER, systemPrompt } from './build-context.ts';
+import {
+  type IndexVersionRef,
+  type SearchHit,
+  type SearchPage,
+  searchChunks,
+} from '../search/search-chunks.ts';
+import {
+  buildContext,
+  type ChatContext,
+  NO_CONTEXT_ANSWER,
+  sourceTitle,
+  systemPrompt,
+} from './build-context.ts';
 import { citedSources } from './cite.ts';
 
 // Earlier turns given to the model with a follow-up question.
@@ -34,6 +47,8 @@ export interface ChatResult {
   usage: TokenUsage | null;
   indexVersion: IndexVersionRef;
   context: { chunks: number; retrieved: number; tokens: number; budget: number };
+  /** What the injection detector flagged (the question, chunks); undefined when detection is off. */
+  security: InjectionFinding[] | undefined;
 }
 
 export type ChatEvent = { type: 'delta'; content: string } | { type: 'done'; result: ChatResult };
@@ -42,9 +57,32 @@ interface Prepared {
   page: SearchPage;
   context: ChatContext;
   messages: ChatMessage[];
+  security: InjectionFinding[] | undefined;
+}
+
+/**
+ * The retrieved chunks screened for prompt injection, each once: in block mode the flagged ones
+ * are left out before the context is built, so the budget goes to the others.
+ */
+function screenHits(deps: Deps, hits: SearchHit[]): { hits: SearchHit[]; findings: InjectionFinding[] } {
+  const findings: InjectionFinding[] = [];
+  const kept = hits.filter((hit) => {
+    // The title reaches the model too (the source's title attribute), so it is screened with the text.
+    const finding = screenText(deps, {
+      text: `${sourceTitle(hit)}\n\n${hit.text}`,
+      source: 'document',
+      route: '/chat',
+      ref: String(hit.chunkId),
+    });
+    if (finding) findings.push(finding);
+    return !finding?.withheld;
+  });
+  return { hits: kept, findings };
 }
 
 async function prepare(deps: Deps, input: ChatInput): Promise<Prepared> {
+  const asked = screenText(deps, { text: input.question, source: 'input', route: '/chat' });
+  if (asked?.withheld) throw injectionRefused(asked, '/body/message');
   const history = input.conversationId
     ? await traced(deps, 'rag.conversations.history', () =>
         findConversation(deps.db, input.ownerId, input.conversationId!).then(() =>
@@ -64,13 +102,20 @@ async function prepare(deps: Deps, input: ChatInput): Promise<Prepared> {
     metadata: input.metadata,
     meta: input.meta,
   });
-  const context = await buildContext(page.results, deps.config.RAG_CHAT_CONTEXT_TOKENS);
+  const screened = screenHits(deps, page.results);
+  const context = await buildContext(screened.hits, deps.config.RAG_CHAT_CONTEXT_TOKENS);
+  // A flag is reported for a chunk the model saw, or one kept from it.
+  const shown = new Set(context.sources.map((s) => String(s.hit.chunkId)));
+  const findings = [
+    ...(asked ? [asked] : []),
+    ...screened.findings.filter((f) => f.withheld || shown.has(f.ref ?? '')),
+  ];
   const messages: ChatMessage[] = [
     { role: 'system', content: systemPrompt(context) },
     ...history.map((m) => ({ role: m.role, content: m.content })),
     { role: 'user', content: input.question },
   ];
-  return { page, context, messages };
+  return { page, context, messages, security: screening(deps.config) ? findings : undefined };
 }
 
 async function finish(
@@ -114,6 +159,7 @@ async function finish(
       tokens: prepared.context.tokens,
       budget: deps.config.RAG_CHAT_CONTEXT_TOKENS,
     },
+    security: prepared.security,
   };
 }
 

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { callMeta } from '../../http/call-meta.ts';
 import { problemBody } from '../../http/problem.ts';
+import { toSecurityReport } from '../../security/security.schemas.ts';
 import type { Citation } from '../conversations/conversation-store.ts';
 import type { citationSchema } from '../rag.schemas.ts';
 import { toIndexVersionRefResponse } from '../search/search.handlers.ts';
@@ -38,6 +39,7 @@ const toChatResponse = (result: ChatResult): z.input<typeof chatResponseSchema> 
     : null,
   index_version: toIndexVersionRefResponse(result.indexVersion),
   context: result.context,
+  security: toSecurityReport(result.security),
 });
 
 export const chatHandler: RouteHandler<typeof chatRoute, AuthedEnv> = async (c) => {

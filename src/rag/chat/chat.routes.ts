@@ -4,6 +4,7 @@ import { guarded } from '../../guards/guarded.middleware.ts';
 import { authErrorResponses, problemResponses, sseContent, sseEvent } from '../../http/openapi.ts';
 import { problemSchema } from '../../http/problem.ts';
 import { safeString, withSafeText } from '../../http/text-safety.ts';
+import { securityReportSchema } from '../../security/security.schemas.ts';
 import { citationSchema, indexVersionRefSchema, searchFiltersSchema } from '../rag.schemas.ts';
 
 const usageSchema = z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).nullable();
@@ -24,6 +25,7 @@ export const chatResponseSchema = z
       tokens: z.number().int(),
       budget: z.number().int(),
     }),
+    security: securityReportSchema.optional(),
   })
   .openapi('ChatResponse');
 
@@ -57,7 +59,7 @@ export const chatRoute = createRoute({
   tags: ['chat'],
   summary: 'Answer a question from your documents, with citations (JSON, or SSE with stream: true)',
   description:
-    'SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway.',
+    'SSE events: `delta` ({content}), then `citations` ([Citation]), `usage` ({input_tokens, output_tokens}) and `done` (the ChatResponse); `error` (a problem) if the answer fails midway. The question and the retrieved chunks are screened for prompt injection (`security` in the response); with INJECTION_DETECTION=block a flagged question is refused (422 prompt-injection) and a flagged chunk is left out of the context.',
   ...guarded({ routeClass: 'model', idempotent: true, quota: quotaDemands.ragChat }),
   request: { body: { required: true, content: { 'application/json': { schema: chatRequestSchema } } } },
   responses: {

@@ -11,6 +11,7 @@ import {
 } from '../../../src/agents/runs/runs.routes.ts';
 import { listToolsRoute } from '../../../src/agents/tools/tools.routes.ts';
 import type { Problem } from '../../../src/http/problem.ts';
+import { dataBlockText } from '../../../src/security/spotlight.ts';
 import { CRAFTED_LIST_CURSORS } from '../../helpers/crafted-cursors.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson, readBody, readJson } from '../../helpers/json-request.ts';
@@ -70,7 +71,10 @@ describe.each(databaseKinds)('agent runs against a scripted OpenAI-compatible mo
     expect(offered).not.toContain('shell_exec');
     const toolMessage = (t.openai.requests[1]!.body!.messages as { role: string; content: string }[]).at(-1)!;
     expect(toolMessage.role).toBe('tool');
-    expect(JSON.parse(toolMessage.content)).toMatchObject({ ok: false, error: { code: 'not_allowed' } });
+    expect(JSON.parse(dataBlockText('tool_result', toolMessage.content)!)).toMatchObject({
+      ok: false,
+      error: { code: 'not_allowed' },
+    });
     const audit = await readBody(await admin(`/admin/audit?run_id=${body.run_id}`), listAuditRoute, 200);
     expect(audit.items).toEqual([
       expect.objectContaining({
@@ -95,7 +99,10 @@ describe.each(databaseKinds)('agent runs against a scripted OpenAI-compatible mo
       [],
     ]);
     const fedBack = (t.openai.requests[1]!.body!.messages as { content: string }[]).at(-1)!.content;
-    expect(JSON.parse(fedBack).error).toMatchObject({ code: 'invalid_arguments', issues: expect.any(Array) });
+    expect(JSON.parse(dataBlockText('tool_result', fedBack)!).error).toMatchObject({
+      code: 'invalid_arguments',
+      issues: expect.any(Array),
+    });
     const trace = (await detail('runs-validation', body.run_id)).trace;
     expect(trace.map((e) => e.kind)).toEqual(['model', 'tool', 'model', 'tool', 'model']);
     expect(trace[3]!.detail).toMatchObject({

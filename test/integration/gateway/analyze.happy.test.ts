@@ -121,7 +121,7 @@ describe.each(databaseKinds)('POST /analyze on %s', (kind) => {
       };
       expect(sent.response_format.type).toBe('json_schema');
       expect(sent.response_format.json_schema.strict).toBe(true);
-      expect(sent.messages.at(-1)).toEqual({ role: 'user', content: review });
+      expect(sent.messages.at(-1)).toEqual({ role: 'user', content: `<document>\n${review}\n</document>` });
     });
 
     it('repairs invalid JSON on the second attempt, feeding the error back', async () => {
