@@ -87,6 +87,24 @@ export interface Outcome {
   ownDocuments: string[];
 }
 
+/** An outcome before anything is seen: what the runner fills in and the checks' tests start from. */
+export const emptyOutcome = (): Omit<
+  Outcome,
+  'elapsedMs' | 'worstHealthMs' | 'healthFailures' | 'outbound'
+> => ({
+  status: 0,
+  body: undefined,
+  text: '',
+  answer: '',
+  citations: [],
+  toolCalls: [],
+  stopReason: null,
+  runStatus: null,
+  steps: 0,
+  depth: 0,
+  ownDocuments: [],
+});
+
 export interface CheckContext {
   /** Median time of a normal /analyze request, measured at the start of the run. */
   baselineMs: number;

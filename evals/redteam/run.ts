@@ -26,6 +26,7 @@ import {
   type Case,
   type CheckContext,
   type DocumentSpec,
+  emptyOutcome,
   type Outcome,
   ROUTES,
   runChecks,
@@ -300,20 +301,6 @@ async function mcpCall(sub: string, call: NonNullable<Case['mcp']>) {
     await client.close();
   }
 }
-
-const emptyOutcome = (): Omit<Outcome, 'elapsedMs' | 'worstHealthMs' | 'healthFailures' | 'outbound'> => ({
-  status: 0,
-  body: undefined,
-  text: '',
-  answer: '',
-  citations: [],
-  toolCalls: [],
-  stopReason: null,
-  runStatus: null,
-  steps: 0,
-  depth: 0,
-  ownDocuments: [],
-});
 
 type Observed = ReturnType<typeof emptyOutcome>;
 

@@ -7,6 +7,7 @@ import {
   type CheckContext,
   checks,
   EXPECTATIONS,
+  emptyOutcome,
   type Outcome,
   ROUTES,
   runChecks,
@@ -52,21 +53,13 @@ describe('the red-team checks', () => {
     systemPrompts: { chat: ['Answer using only these sources.'] },
   };
   const outcome = (over: Partial<Outcome>): Outcome => ({
+    ...emptyOutcome(),
     status: 200,
     body: {},
-    text: '',
-    answer: '',
-    citations: [],
-    toolCalls: [],
-    stopReason: null,
-    runStatus: null,
-    steps: 0,
-    depth: 0,
     outbound: [],
     elapsedMs: 1,
     worstHealthMs: 1,
     healthFailures: 0,
-    ownDocuments: [],
     ...over,
   });
   const failures = (checkList: Case['checks'], seen: Partial<Outcome>) =>
