@@ -56,8 +56,8 @@ const formUploadSchema = z
     title: titleField.optional(),
     source: sourceField.optional(),
     metadata: z.string().optional().openapi({ description: 'A JSON object' }),
-    chunk_size: z.coerce.number().pipe(chunkSizeSchema).optional(),
-    chunk_overlap: z.coerce.number().pipe(chunkOverlapSchema).optional(),
+    chunk_size: z.coerce.number().int().pipe(chunkSizeSchema).optional(),
+    chunk_overlap: z.coerce.number().int().pipe(chunkOverlapSchema).optional(),
   })
   .openapi('DocumentFileUpload');
 

@@ -59,6 +59,8 @@ describe('POST /documents rejects what it cannot ingest', () => {
       400,
     );
     await expectProblem(await post(sub, filePost('a.txt', 'Text.', { chunk_size: 'lots' })), 400);
+    // The form fields are integers, as the OpenAPI document says.
+    await expectProblem(await post(sub, filePost('a.txt', 'Text.', { chunk_size: '64.5' })), 400);
   });
 
   it('400 for missing or malformed fields, with JSON pointers', async () => {
