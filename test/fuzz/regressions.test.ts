@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problemSchema } from '../../src/http/problem.ts';
+import { serveApp } from '../helpers/serve-app.ts';
 import { useTestApp } from '../helpers/test-app.ts';
 import { closeConnections, sendRequest } from './send-request.ts';
-import { serveChecked } from './serve-checked.ts';
 
 // Inputs the route fuzzer (routes.fuzz.test.ts) found failing, replayed as they were sent.
 describe('requests the fuzzer found failing', () => {
   const t = useTestApp('pglite');
-  let served: Awaited<ReturnType<typeof serveChecked>>;
+  let served: Awaited<ReturnType<typeof serveApp>>;
   beforeAll(async () => {
-    served = await serveChecked(t);
+    served = await serveApp(t);
   });
   afterAll(async () => {
     closeConnections();

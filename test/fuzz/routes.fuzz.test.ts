@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import { TEST_BILLING_SECRET } from '../helpers/billing.ts';
 import { postJson } from '../helpers/json-request.ts';
+import { serveApp } from '../helpers/serve-app.ts';
 import { TEST_JWT_SECRET, type TestApp, useTestApp } from '../helpers/test-app.ts';
 import { signIn } from '../integration/admin/dashboard-client.ts';
 import { answerFaults } from './answer-check.ts';
 import { appDocument, type FuzzTarget, fuzzTargets } from './fuzz-targets.ts';
 import { type FuzzFixtures, type FuzzRequest, requestsFor } from './request-arbitrary.ts';
 import { closeConnections, sendRequest } from './send-request.ts';
-import { serveChecked } from './serve-checked.ts';
 
 // At least this many requests in CI, spread evenly over the targets; FUZZ_RUNS raises it locally.
 const TOTAL_REQUESTS = Math.max(10_000, Number(process.env.FUZZ_RUNS ?? 0));
@@ -136,13 +136,13 @@ const clip = (text: string, max = 3_000) =>
 
 describe('every route answers generated requests over HTTP without a 5xx or a hang', () => {
   const t = useTestApp('pglite', { env: FUZZ_ENV });
-  let served: Awaited<ReturnType<typeof serveChecked>>;
+  let served: Awaited<ReturnType<typeof serveApp>>;
   let fixtures: FuzzFixtures;
   let targets: FuzzTarget[];
   let resolve: ReturnType<typeof fuzzTargets>['resolve'];
 
   beforeAll(async () => {
-    served = await serveChecked(t);
+    served = await serveApp(t);
     ({ targets, resolve } = fuzzTargets(t.app));
     fixtures = await setUpFixtures(t, served.origin, targets);
   }, 120_000);

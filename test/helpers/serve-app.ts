@@ -1,13 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { answerClientErrors } from '../../src/http/client-error.ts';
 import type { TestApp } from './test-app.ts';
 
 /**
- * Serves a test app over real HTTP on a free port, for clients that need a URL (the openai SDK).
- * Responses are checked like `t.request`'s; one that breaks its route's contract is answered
- * with a 500 naming the mismatch, and `close()` throws it, so the test file fails.
+ * Serves a test app over real HTTP on a free port as src/node/main.ts does (with
+ * answerClientErrors), for clients that need a URL (the openai SDK, the fuzzer). Responses are
+ * checked like `t.request`'s; one that breaks its route's contract is answered with a 500 naming
+ * the mismatch, and `close()` throws it, so the test file fails.
  */
-export async function serveApp(t: TestApp): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveApp(t: TestApp): Promise<{ url: string; origin: URL; close(): Promise<void> }> {
   const mismatches: unknown[] = [];
   const fetch = async (request: Request) => {
     const response = await t.app.fetch(request);
@@ -22,9 +24,11 @@ export async function serveApp(t: TestApp): Promise<{ url: string; close(): Prom
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
+  answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    origin: new URL(`http://127.0.0.1:${port}`),
     async close() {
       await new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections();
