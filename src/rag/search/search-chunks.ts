@@ -121,9 +121,9 @@ async function requestHash(input: SearchInput): Promise<string> {
   ).slice(0, 16);
 }
 
-async function watermarkNow(deps: Deps): Promise<number> {
+async function watermarkNow(deps: Deps, tx: Pick<Deps['db'], 'execute'>): Promise<number> {
   const [row] = rowsOf<{ max: string | number | null }>(
-    await traced(deps, 'rag.search.watermark', () => deps.db.execute(sql`select max(id) as max from chunks`)),
+    await traced(deps, 'rag.search.watermark', () => tx.execute(sql`select max(id) as max from chunks`)),
   );
   return Number(row?.max ?? 0);
 }
@@ -145,56 +145,60 @@ export const fusionOf = (deps: Pick<Deps, 'config'>): Fusion => ({
   vectorWeight: deps.config.RAG_HYBRID_VECTOR_WEIGHT,
 });
 
+function ranking(
+  deps: Deps,
+  scope: SearchScope,
+  input: SearchInput,
+  vector: string | null,
+  after?: SearchAfter,
+) {
+  const limit = input.topK + 1;
+  if (input.groupBy === 'document') {
+    return withDocumentDetails(
+      documentRanking(scope, { mode: input.mode, query: input.query, vector }, fusionOf(deps), limit, after),
+    );
+  }
+  if (input.mode === 'fulltext') return withDetails(fulltextRanking(scope, input.query, limit, after));
+  return withDetails(
+    input.mode === 'vector'
+      ? vectorRanking(scope, vector!, limit, after)
+      : hybridRanking(scope, { query: input.query, vector }, fusionOf(deps), limit, after),
+  );
+}
+
+/**
+ * One page of ranked rows and the chunk watermark they were ranked under. A first page takes
+ * its watermark in the ranking's own snapshot (repeatable read): taken apart, a document
+ * replaced in between would be missing from the page, its old chunks deleted and its new ones
+ * above the watermark.
+ */
 async function rank(
   deps: Deps,
   version: IndexVersion,
-  scope: SearchScope,
+  scope: Omit<SearchScope, 'watermark'>,
   input: SearchInput,
-  after?: SearchAfter,
-): Promise<Row[]> {
-  const limit = input.topK + 1;
-  const byDocument = input.groupBy === 'document';
-  if (input.mode === 'fulltext') {
-    const ranking = byDocument
-      ? withDocumentDetails(
-          documentRanking(
-            scope,
-            { mode: 'fulltext', query: input.query, vector: null },
-            fusionOf(deps),
-            limit,
-            after,
-          ),
-        )
-      : withDetails(fulltextRanking(scope, input.query, limit, after));
-    return rowsOf<Row>(await traced(deps, 'rag.search.fulltext', () => deps.db.execute(ranking)));
-  }
-  const vector = await queryEmbedding(deps, version, input.query, input.meta);
-  if (input.mode === 'vector' && !vector) return [];
-  const ranking = byDocument
-    ? withDocumentDetails(
-        documentRanking(
-          scope,
-          { mode: input.mode, query: input.query, vector },
-          fusionOf(deps),
-          limit,
-          after,
-        ),
-      )
-    : withDetails(
-        input.mode === 'vector'
-          ? vectorRanking(scope, vector!, limit, after)
-          : hybridRanking(scope, { query: input.query, vector }, fusionOf(deps), limit, after),
-      );
-  // Search settings are per transaction: the HNSW candidate list, and iterative scans so
-  // owner and metadata filters still fill the page (strict order keeps pages exact).
+  position?: { watermark: number; after: SearchAfter },
+): Promise<{ rows: Row[]; watermark: number }> {
+  const vector =
+    input.mode === 'fulltext' ? null : await queryEmbedding(deps, version, input.query, input.meta);
+  if (input.mode === 'vector' && !vector) return { rows: [], watermark: position?.watermark ?? 0 };
   return traced(deps, `rag.search.${input.mode}`, () =>
-    deps.db.transaction(async (tx) => {
-      await tx.execute(
-        sql`select set_config('hnsw.ef_search', ${String(efSearchFor(deps, version.chunkCount))}, true),
-                 set_config('hnsw.iterative_scan', 'strict_order', true)`,
-      );
-      return rowsOf<Row>(await tx.execute(ranking));
-    }),
+    deps.db.transaction(
+      async (tx) => {
+        if (input.mode !== 'fulltext') {
+          // Search settings are per transaction: the HNSW candidate list, and iterative scans so
+          // owner and metadata filters still fill the page (strict order keeps pages exact).
+          await tx.execute(
+            sql`select set_config('hnsw.ef_search', ${String(efSearchFor(deps, version.chunkCount))}, true),
+                     set_config('hnsw.iterative_scan', 'strict_order', true)`,
+          );
+        }
+        const watermark = position?.watermark ?? (await watermarkNow(deps, tx));
+        const query = ranking(deps, { ...scope, watermark }, input, vector, position?.after);
+        return { rows: rowsOf<Row>(await tx.execute(query)), watermark };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    ),
   );
 }
 
@@ -238,22 +242,22 @@ async function search(deps: Deps, input: SearchInput): Promise<SearchPage> {
   const cached = deps.ragCache.pages.get(cacheKey) as SearchPage | undefined;
   if (cached) return cached;
 
-  const scope: SearchScope = {
+  const scope = {
     versionId: version.id,
     dimensions: version.dimensions,
     ownerId: input.ownerId,
-    watermark: position?.watermark ?? (await watermarkNow(deps)),
     documentIds: input.documentIds,
     metadata: input.metadata,
   };
-  let rows: Row[];
+  let ranked: { rows: Row[]; watermark: number };
   try {
-    rows = await rank(deps, version, scope, input, position?.after);
+    ranked = await rank(deps, version, scope, input, position);
   } catch (error) {
     if (error instanceof EmbeddingMismatchError)
       throw serviceUnavailable(`Search is unavailable: ${error.message}.`);
     throw error;
   }
+  const { rows, watermark } = ranked;
   const pageRows = rows.slice(0, input.topK);
   const last = pageRows.at(-1);
   const page: SearchPage = {
@@ -266,7 +270,7 @@ async function search(deps: Deps, input: SearchInput): Promise<SearchPage> {
         ? encodeSearchCursor(
             {
               versionId: version.id,
-              watermark: scope.watermark,
+              watermark,
               after: { key: Number(last.key), id: Number(last.id) },
             },
             hash,

@@ -4,6 +4,7 @@ import { rowsOf } from '../../../src/db/rows.ts';
 import { findActiveVersion } from '../../../src/rag/index-versions/ensure-active-version.ts';
 import { ingestDocument } from '../../../src/rag/ingest/ingest-document.ts';
 import { searchRoute } from '../../../src/rag/search/search.routes.ts';
+import { searchChunks } from '../../../src/rag/search/search-chunks.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
 import { postJson, readBody } from '../../helpers/json-request.ts';
 import { drain, getDocument, queueText } from '../../helpers/rag.ts';
@@ -107,5 +108,67 @@ describe.each(databaseKinds)('ingestion on %s', (kind) => {
     await t.as('dave', `/documents/${document_id}`, { method: 'DELETE' });
     expect(await drain(t)).toBe(1);
     expect(await chunksOf(document_id)).toEqual([]);
+  });
+});
+
+// The race the concurrent test above can only hit by chance, made certain: the document is
+// replaced right after the search takes its chunk watermark and before it ranks.
+describe.skipIf(!databaseKinds.includes('postgres'))('a search racing a replacement on postgres', () => {
+  const t = useTestApp('postgres', { env: { RAG_CHUNK_SIZE: '64', RAG_CHUNK_OVERLAP: '8' } });
+
+  it('ranks in the snapshot its watermark was taken in', async () => {
+    const first = await queueText(t, 'erin', {
+      title: 'Raced',
+      source: 'raced.md',
+      content: paragraphs('alphaword', 3),
+    });
+    await drain(t);
+    await queueText(t, 'erin', { title: 'Raced', source: 'raced.md', content: paragraphs('omegaword', 3) });
+    let replaced = false;
+    // Every execute of the search, inside its transaction or not, sees the replacement land
+    // once the watermark query has answered.
+    const racing = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(o, key, receiver) {
+          const value = Reflect.get(o, key, receiver);
+          if (key === 'execute') {
+            return async (query: Parameters<typeof t.deps.db.execute>[0]) => {
+              const result = await (value as typeof t.deps.db.execute).call(o, query);
+              if (!replaced && JSON.stringify(query).includes('max(id)')) {
+                replaced = true;
+                await drain(t);
+              }
+              return result;
+            };
+          }
+          if (key === 'transaction') {
+            return (fn: (tx: object) => Promise<unknown>, config?: unknown) =>
+              (value as (f: typeof fn, c?: unknown) => Promise<unknown>).call(
+                o,
+                (tx: object) => fn(racing(tx)),
+                config,
+              );
+          }
+          return value;
+        },
+      });
+    const page = await searchChunks(
+      { ...t.deps, db: racing(t.deps.db) },
+      { ownerId: 'erin', query: 'paragraph mentions', topK: 50, mode: 'fulltext', meta: {} },
+    );
+    expect(replaced).toBe(true);
+    expect(page.results.length).toBeGreaterThan(0);
+    expect(
+      page.results.every((r) => r.documentId === first.document_id && r.text.includes('alphaword')),
+    ).toBe(true);
+    const after = await searchChunks(t.deps, {
+      ownerId: 'erin',
+      query: 'paragraph mentions',
+      topK: 50,
+      mode: 'fulltext',
+      meta: {},
+    });
+    expect(after.results.length).toBeGreaterThan(0);
+    expect(after.results.every((r) => r.text.includes('omegaword'))).toBe(true);
   });
 });
