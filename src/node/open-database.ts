@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -13,6 +11,7 @@ import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import * as schema from '../db/schema.ts';
 import { openPgliteInWorker } from './pglite-in-worker.ts';
+import { createEmbeddedDatabase } from './pglite-template.ts';
 
 export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, '../../drizzle');
 
@@ -81,34 +80,22 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
   };
 }
 
-/** Creates and migrates a new embedded database in a process of its own (pglite-init-process.ts). */
-function initializeInProcess(dataDir: string): Promise<void> {
-  const script = fileURLToPath(new URL('./pglite-init-process.ts', import.meta.url));
-  const child = spawn(process.execPath, [script, dataDir, MIGRATIONS_FOLDER], { stdio: 'inherit' });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`creating the embedded database failed (${signal ?? `exit code ${code}`})`)),
-    );
-  });
-}
-
 /**
  * Embedded PostgreSQL in a worker thread, as the server runs it: a long statement (an HNSW index
  * build, a large insert) keeps only that thread busy, and requests are still answered meanwhile.
- * A new folder is first created and migrated by a short-lived process, so that its peak memory
- * does not stay with the server.
+ * A new folder is a copy of the installation's template (pglite-template.ts), created and migrated
+ * by a short-lived process so that initdb's peak memory does not stay with the server.
  */
 export async function openPgliteThread(dataDir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir) {
-    await mkdir(dataDir, { recursive: true });
     const created = await access(path.join(dataDir, 'PG_VERSION')).then(
       () => true,
       () => false,
     );
-    if (!created) await initializeInProcess(dataDir);
+    if (!created) {
+      await mkdir(path.dirname(dataDir), { recursive: true });
+      await createEmbeddedDatabase(dataDir, MIGRATIONS_FOLDER);
+    }
   }
   const client = await openPgliteInWorker(dataDir);
   // The client implements the part of PGlite's API drizzle's PGlite driver uses.
