@@ -24,6 +24,7 @@ import { quantile, closedLoop as runClosedLoop } from './_closed-loop.ts';
 import { type LoadResult, load } from './gateway/load.ts';
 import {
   type Cairn,
+  liftQuotas,
   startCairn,
   startUpstream,
   stopAll,
@@ -126,6 +127,7 @@ try {
   await new Promise((r) => setTimeout(r, 3000));
   const idleRss = await treeRssMb(local.pid);
   figure('embedded idle RSS (process tree)', `${idleRss} MB`, '≤ 300 MB', idleRss <= 300);
+  await liftQuotas(local.url, secret, 'bench');
 
   // /analyze on the local provider against GET /me (same guards, no model work).
   await run(`${local.url}/analyze`, analyzeBody, 10, { s: 1 });
@@ -190,6 +192,7 @@ try {
 
   for (const { kind, env } of kinds) {
     const cairn = await startCairn({ ...common, ...proxy, ...env });
+    await liftQuotas(cairn.url, secret, 'bench');
     await warm(cairn);
     for (const [label, body, target] of [
       ['/v1/chat/completions', chatBody, 6],
@@ -279,6 +282,7 @@ async function closedLoop(clients: number, op: (client: number, i: number) => Pr
 /** Uploads the PostgreSQL manual to a fresh embedded server and samples its RSS until all is ingested. */
 async function peakWhileIngesting(env: Record<string, string>, token: string): Promise<number> {
   const cairn = await startCairn(env);
+  await liftQuotas(cairn.url, secret, 'bench');
   let peak = await treeRssMb(cairn.pid);
   const uploader = spawn(
     process.execPath,

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { mintToken } from '../../src/auth/mint-token.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const children = new Set<ChildProcess>();
@@ -119,4 +120,40 @@ export async function treeRssMb(pid: number): Promise<number> {
     }
   }
   return Math.round(kb / 1024);
+}
+
+/**
+ * Moves `sub` to a plan without limits, through the admin API: quotas stay on (every request
+ * reserves and settles), but the free plan's 500 model requests a day would end a run in seconds.
+ */
+export async function liftQuotas(url: string, secret: string, sub: string): Promise<void> {
+  const as = async (who: { sub: string; role: 'admin' | 'user' }) => ({
+    authorization: `Bearer ${await mintToken({ secret, ...who })}`,
+    'content-type': 'application/json',
+  });
+  const admin = await as({ sub: 'bench-admin', role: 'admin' });
+  const plan = await fetch(`${url}/admin/plans`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({
+      name: 'bench',
+      description: 'Benchmarks: every quota unlimited',
+      model_requests_per_day: null,
+      tokens_per_month: null,
+      cost_usd_per_month: null,
+      agent_runs_per_day: null,
+      documents: null,
+      stored_bytes: null,
+    }),
+  });
+  // 409: a server on the same PostgreSQL database made it already.
+  if (plan.status !== 201 && plan.status !== 409) throw new Error(`creating the bench plan: ${plan.status}`);
+  // The user exists once it has made a request.
+  await fetch(`${url}/me`, { headers: await as({ sub, role: 'user' }) });
+  const moved = await fetch(`${url}/admin/users/${sub}/subscription`, {
+    method: 'PATCH',
+    headers: admin,
+    body: JSON.stringify({ plan: 'bench', status: 'active' }),
+  });
+  if (moved.status !== 200) throw new Error(`moving ${sub} to the bench plan: ${moved.status}`);
 }
