@@ -84,7 +84,9 @@ export async function expectLinearGrowth(
     }
     return Math.max(best, FLOOR_MS);
   };
-  await run(n); // warm-up: lazy imports, JIT
+  // Warm-up at both sizes: lazy imports, and the JIT's tiers, which a first 4n run would pay alone.
+  await run(n);
+  await run(4 * n);
   let ratio = Number.POSITIVE_INFINITY;
   for (let round = 0; round < ROUNDS && ratio >= maxRatio; round++) {
     ratio = Math.min(ratio, (await fastest(4 * n)) / (await fastest(n)));
