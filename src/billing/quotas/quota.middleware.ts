@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Database } from '../../db/database.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
 import { isStreamed, whenBodyEnds } from '../../http/streamed-body.ts';
+import type { Logger } from '../../observability/logger.ts';
 import { currentScope } from '../../observability/tracing.ts';
 import type { QuotaDemand } from './quota-demands.ts';
 import { usageQuotaExhausted } from './quota-errors.ts';
@@ -140,23 +141,18 @@ function schedule(
   reservation: Reservation,
   actual: () => QuotaAmounts,
 ): Promise<void> {
-  const logger = c.get('logger');
-  const used = actual();
-  const work = (async () => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await settleQuota(db, reservation, used);
-        return;
-      } catch (error) {
-        const delay = SETTLE_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          logger.error('quota settlement failed', { err: error, user_id: reservation.userId });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+  const work = new Promise<void>((settled) => {
+    let queue = queues.get(db);
+    if (!queue) {
+      queue = [];
+      queues.set(db, queue);
     }
-  })();
+    queue.push({ reservation, used: actual(), logger: c.get('logger'), settled });
+    if (!flushing.has(db)) {
+      flushing.add(db);
+      void flush(db, queue);
+    }
+  });
   let running = pending.get(db);
   if (!running) {
     running = new Set();
@@ -166,4 +162,76 @@ function schedule(
   void work.finally(() => running.delete(work));
   waitUntilOf(c)?.(work);
   return work;
+}
+
+interface QueuedSettlement {
+  reservation: Reservation;
+  used: QuotaAmounts;
+  logger: Logger;
+  settled: () => void;
+}
+
+// Settlements waiting for the one being written, per database. While a statement runs, the
+// settlements of requests ending meanwhile gather here and go out together, one statement per
+// user, day and period: under load a model request costs its reservation and a share of a
+// settlement instead of two statements on the same row. (On Workers the database handle is the
+// request's own, so nothing is shared between requests.)
+const queues = new WeakMap<Database, QueuedSettlement[]>();
+const flushing = new WeakSet<Database>();
+
+const sumOf = (amounts: QuotaAmounts[]): QuotaAmounts => ({
+  modelRequests: amounts.reduce((n, a) => n + a.modelRequests, 0),
+  agentRuns: amounts.reduce((n, a) => n + a.agentRuns, 0),
+  tokens: amounts.reduce((n, a) => n + a.tokens, 0),
+  costUsd: amounts.reduce((n, a) => n + a.costUsd, 0),
+});
+
+async function flush(db: Database, queue: QueuedSettlement[]): Promise<void> {
+  try {
+    while (queue.length > 0) {
+      const batch = queue.splice(0);
+      const groups = new Map<string, QueuedSettlement[]>();
+      for (const s of batch) {
+        const key = `${s.reservation.userId}\u0000${s.reservation.day}\u0000${s.reservation.periodStart.getTime()}`;
+        const group = groups.get(key);
+        if (group) group.push(s);
+        else groups.set(key, [s]);
+      }
+      await Promise.all(
+        [...groups.values()].map((group) => {
+          const first = group[0]!;
+          const reservation = {
+            ...first.reservation,
+            amounts: sumOf(group.map((s) => s.reservation.amounts)),
+          };
+          return settleWithRetries(db, first.logger, reservation, sumOf(group.map((s) => s.used)));
+        }),
+      );
+      for (const settlement of batch) settlement.settled();
+    }
+  } finally {
+    // In the same turn as the last emptiness check, so a settlement queued next starts a new flush.
+    flushing.delete(db);
+  }
+}
+
+async function settleWithRetries(
+  db: Database,
+  logger: QueuedSettlement['logger'],
+  reservation: Reservation,
+  used: QuotaAmounts,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await settleQuota(db, reservation, used);
+      return;
+    } catch (error) {
+      const delay = SETTLE_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) {
+        logger.error('quota settlement failed', { err: error, user_id: reservation.userId });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
