@@ -1,3 +1,5 @@
+import { AppError } from '../errors.ts';
+import { isOpenAiPath, openAiError } from '../gateway/v1/openai-error-body.ts';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.ts';
 
 // What Node's HTTP parser refuses before the app sees a request, by its error code, with the
@@ -37,35 +39,40 @@ const badRequest = {
  */
 function clientErrorResponse(
   code: string | undefined,
-  head: boolean,
+  request: { head: boolean; openAi: boolean },
   requestId = crypto.randomUUID(),
 ): string {
   const refusal = (code && refusals[code]) || badRequest;
+  const { status, slug, reason: title, detail } = refusal;
+  // Under /v1 every answer takes OpenAI's error shape, these too: OpenAI's clients read no other.
   const body = JSON.stringify(
-    problemBody({
-      status: refusal.status,
-      slug: refusal.slug,
-      title: refusal.reason,
-      detail: refusal.detail,
-      requestId,
-    }),
+    request.openAi
+      ? openAiError(new AppError({ status, slug, title, detail }))
+      : problemBody({ status, slug, title, detail, requestId }),
   );
   return [
     `HTTP/1.1 ${refusal.status} ${refusal.reason}`,
-    `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
+    `Content-Type: ${request.openAi ? 'application/json' : PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${new TextEncoder().encode(body).byteLength}`,
     `X-Request-Id: ${requestId}`,
     'Connection: close',
     '',
-    head ? '' : body,
+    request.head ? '' : body,
   ].join('\r\n');
 }
 
-const HEAD_REQUEST_LINE = new TextEncoder().encode('HEAD ');
-
-/** Whether the bytes the parser refused (Node's `rawPacket`, read from the request line on) are a HEAD request's. */
-const isHeadRequest = (raw: Uint8Array | undefined) =>
-  raw !== undefined && HEAD_REQUEST_LINE.every((byte, i) => raw[i] === byte);
+/**
+ * The method and path of the request line in the bytes the parser refused (Node's `rawPacket`,
+ * read from the request line on), when there is one.
+ */
+function requestLine(raw: Uint8Array | undefined): { head: boolean; openAi: boolean } {
+  const line = raw ? new TextDecoder('latin1').decode(raw.subarray(0, 8192)).split('\r\n', 1)[0]! : '';
+  const [, method, target] = /^([A-Z]+) (\S+)/.exec(line) ?? [];
+  let path = target?.split('?', 1)[0] ?? '';
+  // The absolute form (a proxy's request line) carries the path after the authority.
+  if (/^https?:\/\//i.test(path)) path = path.replace(/^https?:\/\/[^/]*/i, '') || '/';
+  return { head: method === 'HEAD', openAi: isOpenAiPath(path) };
+}
 
 /** The part of a Node HTTP server `answerClientErrors` needs (typed here: src/http imports no node:*). */
 interface ClientErrorSource {
@@ -86,7 +93,7 @@ interface ClientErrorSource {
 
 /**
  * Answers requests Node's parser refuses (headers over its limit, malformed HTTP) with a
- * problem+json body instead of a bare status line. Node entry: `answerClientErrors(server)`.
+ * problem+json body (OpenAI's error JSON under /v1) instead of a bare status line. Node entry: `answerClientErrors(server)`.
  */
 export function answerClientErrors(server: ClientErrorSource): void {
   server.on('clientError', (error, socket) => {
@@ -96,6 +103,6 @@ export function answerClientErrors(server: ClientErrorSource): void {
       socket.destroy();
       return;
     }
-    socket.end(clientErrorResponse(error.code, isHeadRequest(error.rawPacket)));
+    socket.end(clientErrorResponse(error.code, requestLine(error.rawPacket)));
   });
 }

@@ -30,4 +30,27 @@ describe('requests the fuzzer found failing', () => {
     expect(get.status).toBe(431);
     expect(problemSchema.parse(JSON.parse(get.body))).toMatchObject({ status: 431 });
   });
+
+  // Caught (FUZZ_SEED=825419872, POST /v1/embeddings): a 9 KB bearer token and an 8 KB
+  // Idempotency-Key passed Node's 16 KB of headers, and the 431 came back as problem+json, which
+  // OpenAI's clients cannot read.
+  it('a /v1 request with headers over 16 KB gets a 431 in OpenAI error JSON', async () => {
+    const answer = await sendRequest(
+      served.origin,
+      {
+        method: 'POST',
+        target: '/v1/embeddings',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${'x'.repeat(9_000)}`,
+          'idempotency-key': 'a'.repeat(8_000),
+        },
+        body: Buffer.from('{"model":" ","input":" "}'),
+      },
+      15_000,
+    );
+    expect(answer.status).toBe(431);
+    expect(answer.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'header_fields_too_large' } });
+  });
 });

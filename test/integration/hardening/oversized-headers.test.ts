@@ -36,6 +36,29 @@ describe('requests Node refuses before the app are answered as problems', () => 
     expect(res.headers.get('x-request-id')).toBe(body.request_id);
   });
 
+  it('under /v1, OpenAI error JSON instead: its clients read no other shape', async () => {
+    for (const path of ['/v1/embeddings?x=1', '/v1']) {
+      const res = await fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-padding': 'p'.repeat(20_000) },
+        body: '{"model":"m","input":"x"}',
+      });
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      expect(await res.json()).toEqual({
+        error: {
+          message: expect.stringContaining('headers are larger'),
+          type: 'invalid_request_error',
+          param: null,
+          code: 'header_fields_too_large',
+        },
+      });
+    }
+    // Only the path decides: /v1beta is not the OpenAI surface.
+    const other = await fetch(`${url}/v1beta`, { headers: { 'x-padding': 'p'.repeat(20_000) } });
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   it('the server keeps answering afterwards', async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });
