@@ -4,11 +4,17 @@
 // Node strips TypeScript types by default from 22.18.0 (and 23.6.0); package.json's
 // `engines` says the same, but npm does not enforce it (engine-strict is off by default).
 
-const found = process.versions.node;
-const [major, minor] = found.split('.').map(Number);
-const ok = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+import { pathToFileURL } from 'node:url';
 
-if (!ok) {
+/** Whether this Node runs the TypeScript sources as they are (it strips their types). */
+export function stripsTypes(version = process.versions.node) {
+  const [major, minor] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+}
+
+const found = process.versions.node;
+// Run as a script (npm's), not imported for stripsTypes.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && !stripsTypes(found)) {
   console.error(
     `cairn needs Node 22.18.0 or newer; this is Node ${found} (${process.execPath}). ` +
       'Run `source scripts/ensure-node.sh` (it installs Node 22 into ~/.cache/cairn), then try again.',

@@ -3,9 +3,9 @@
 // and it never fails the install: without it the first new folder builds the template instead.
 
 import { fileURLToPath } from 'node:url';
+import { stripsTypes } from './check-node.mjs';
 
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18)) {
+if (stripsTypes()) {
   try {
     const { ensureTemplate } = await import('../src/node/pglite-template.ts');
     const migrations = fileURLToPath(new URL('../drizzle', import.meta.url));

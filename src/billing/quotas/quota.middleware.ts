@@ -217,7 +217,7 @@ async function flush(db: Database, queue: QueuedSettlement[]): Promise<void> {
 
 async function settleWithRetries(
   db: Database,
-  logger: QueuedSettlement['logger'],
+  logger: Logger,
   reservation: Reservation,
   used: QuotaAmounts,
 ): Promise<void> {
