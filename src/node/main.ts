@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { serve } from '@hono/node-server';
 import { APP_VERSION, createApp } from '../app.ts';
+import { returnAllowances } from '../billing/quotas/quota-allowances.ts';
 import { buildDeps, completeDeps } from '../build-deps.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { checkDatabaseAtStartup } from '../db/startup-check.ts';
@@ -120,9 +121,11 @@ const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info('shutting down', { signal });
-  // In-flight requests and jobs finish first, then their usage events are stored, then the database closes.
+  // In-flight requests and jobs finish first, then quota allowances reserved ahead are handed back
+  // and usage events stored, then the database closes.
   server.close(() =>
     Promise.resolve(jobs?.stop())
+      .then(() => returnAllowances(database.db))
       .then(() => offload?.close())
       .then(() => usage.close())
       .then(() => telemetry.shutdown())

@@ -39,7 +39,14 @@ export interface QuotaShortfall {
   resetsAt: Date;
 }
 
-export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; shortfall: QuotaShortfall };
+export type ReserveResult =
+  | {
+      ok: true;
+      reservation: Reservation;
+      /** When the reservation's day or period ends, whichever is first. */
+      until: Date;
+    }
+  | { ok: false; shortfall: QuotaShortfall };
 
 interface ReserveRow {
   plan: string;
@@ -101,13 +108,26 @@ const current = (column: string, when: SQL) => sql`(case when ${when} then q.${s
  */
 export async function reserveQuota(
   db: Database,
-  input: { userId: string; plan: string; amounts: QuotaAmounts; reservationTtlS: number },
+  input: {
+    userId: string;
+    plan: string;
+    amounts: QuotaAmounts;
+    reservationTtlS: number;
+    /** Reserved only if this much more would still fit after it (nothing by default). */
+    keepFree?: QuotaAmounts;
+  },
 ): Promise<ReserveResult> {
   const { userId, amounts } = input;
+  const free = input.keepFree ?? { modelRequests: 0, agentRuns: 0, tokens: 0, costUsd: 0 };
   const req = sql`${amounts.modelRequests}::int`;
   const runs = sql`${amounts.agentRuns}::int`;
   const tok = sql`${amounts.tokens}::bigint`;
   const cost = sql`${amounts.costUsd}::numeric`;
+  // The demand as checked against each limit: what is reserved, and what must stay free after it.
+  const reqCheck = sql`${amounts.modelRequests + free.modelRequests}::int`;
+  const runsCheck = sql`${amounts.agentRuns + free.agentRuns}::int`;
+  const tokCheck = sql`${amounts.tokens + free.tokens}::bigint`;
+  const costCheck = sql`${amounts.costUsd + free.costUsd}::numeric`;
   const fits = (limit: string, demand: SQL, used: SQL) =>
     sql`(c.${sql.raw(limit)} is null or ${demand} = 0 or ${used} + ${demand} <= c.${sql.raw(limit)})`;
   const isLive = live(input.reservationTtlS);
@@ -136,16 +156,16 @@ export async function reserveQuota(
             updated_at = now()
           from c
           where q.user_id = ${userId}
-            and ${fits('req_limit', req, reqUsed)} and ${fits('runs_limit', runs, runsUsed)}
-            and ${fits('tok_limit', tok, tokUsed)} and ${fits('cost_limit', cost, costUsed)}
+            and ${fits('req_limit', reqCheck, reqUsed)} and ${fits('runs_limit', runsCheck, runsUsed)}
+            and ${fits('tok_limit', tokCheck, tokUsed)} and ${fits('cost_limit', costCheck, costUsed)}
           returning 1
         ),
         ins as (
           insert into quota_usage (user_id, day, requests_reserved, agent_runs_reserved, period_start, period_end,
             tokens_reserved, cost_reserved_usd)
           select ${userId}, c.today, ${req}, ${runs}, c.period_start, c.period_end, ${tok}, ${cost} from c
-          where (c.req_limit is null or ${req} <= c.req_limit) and (c.runs_limit is null or ${runs} <= c.runs_limit)
-            and (c.tok_limit is null or ${tok} <= c.tok_limit) and (c.cost_limit is null or ${cost} <= c.cost_limit)
+          where (c.req_limit is null or ${reqCheck} <= c.req_limit) and (c.runs_limit is null or ${runsCheck} <= c.runs_limit)
+            and (c.tok_limit is null or ${tokCheck} <= c.tok_limit) and (c.cost_limit is null or ${costCheck} <= c.cost_limit)
           on conflict (user_id) do nothing
           returning 1
         )
@@ -160,8 +180,16 @@ export async function reserveQuota(
     if (!row) throw new Error('No plan named "free": the plans table is not seeded.');
     const day = row.today;
     const periodStart = asDate(row.period_start);
-    if (Number(row.applied) > 0) return { ok: true, reservation: { userId, amounts, day, periodStart } };
-    const shortfall = findShortfall(row, amounts);
+    if (Number(row.applied) > 0) {
+      const until = new Date(Math.min(asDate(row.day_end).getTime(), asDate(row.period_end).getTime()));
+      return { ok: true, reservation: { userId, amounts, day, periodStart }, until };
+    }
+    const shortfall = findShortfall(row, {
+      modelRequests: amounts.modelRequests + free.modelRequests,
+      agentRuns: amounts.agentRuns + free.agentRuns,
+      tokens: amounts.tokens + free.tokens,
+      costUsd: amounts.costUsd + free.costUsd,
+    });
     if (shortfall) return { ok: false, shortfall };
     // Nothing applied yet nothing over: a concurrent statement inserted or changed the row after
     // this one's snapshot. Its next run sees that row.
