@@ -68,9 +68,17 @@ const sumOf = (amounts: QuotaAmounts[]): QuotaAmounts => ({
   costUsd: amounts.reduce((n, a) => n + a.costUsd, 0),
 });
 
+// A flush starts at most this often per database: under load the settlements of a few
+// milliseconds go out together instead of a statement after each one ends.
+const FLUSH_INTERVAL_MS = 20;
+const lastFlush = new WeakMap<Database, number>();
+
 async function flush(db: Database, queue: QueuedSettlement[]): Promise<void> {
   try {
     while (queue.length > 0) {
+      const wait = (lastFlush.get(db) ?? 0) + FLUSH_INTERVAL_MS - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastFlush.set(db, Date.now());
       const batch = queue.splice(0);
       const groups = new Map<string, QueuedSettlement[]>();
       for (const s of batch) {

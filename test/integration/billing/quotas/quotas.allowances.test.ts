@@ -43,7 +43,7 @@ describe.each(databaseKinds)('usage quota allowances on %s', (kind) => {
   /** The user's row once every settlement of this process has been applied. */
   const counters = async (user: string) => {
     await settlementsApplied(t.deps.db);
-    const [row] = rowsOf<Record<string, number>>(
+    const [row] = rowsOf<{ requests_used: number; requests_reserved: number; tokens_reserved: number }>(
       await t.deps.db.execute(sql`
         select requests_used, requests_reserved, tokens_reserved::int as tokens_reserved
         from quota_usage where user_id = ${user}`),
