@@ -24,25 +24,21 @@ function pricesOf(config: Config): PriceTable {
   return table;
 }
 
-// The body is parsed only for the few fields that bound the estimate; the route's validator
-// still answers malformed bodies with its 400, after this guard.
-function field(body: string, name: string): unknown {
+// The body is parsed (once) only for the few fields that bound the estimate; the route's
+// validator still answers malformed bodies with its 400, after this guard.
+function fieldsOf(body: string): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null
-      ? (parsed as Record<string, unknown>)[name]
-      : undefined;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 const positiveInt = (value: unknown) =>
   typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
-const modelName = (body: string, fallback: string) => {
-  const model = field(body, 'model');
-  return typeof model === 'string' && model.length > 0 ? model : fallback;
-};
+const modelName = (fields: Record<string, unknown>, fallback: string) =>
+  typeof fields.model === 'string' && fields.model.length > 0 ? fields.model : fallback;
 
 /** Tokens in the whole body: every message, schema and option counts, an upper bound of the prompt's text. */
 const bodyTokens = (body: string) => countTextTokens(body);
@@ -68,7 +64,7 @@ export const quotaDemands = {
   analyze: async ({ body, deps }) =>
     chatDemand(
       deps.config,
-      modelName(body, deps.llm.chatModel),
+      modelName(fieldsOf(body), deps.llm.chatModel),
       { input: await bodyTokens(body), output: deps.config.ANALYZE_MAX_OUTPUT_TOKENS },
       oneRequest,
     ),
@@ -76,10 +72,11 @@ export const quotaDemands = {
   /** POST /v1/chat/completions: the messages, and max_completion_tokens or max_tokens, else the cap. */
   chatCompletion: async ({ body, deps }) => {
     const cap = deps.config.LLM_MAX_OUTPUT_TOKENS;
-    const asked = positiveInt(field(body, 'max_completion_tokens')) ?? positiveInt(field(body, 'max_tokens'));
+    const fields = fieldsOf(body);
+    const asked = positiveInt(fields.max_completion_tokens) ?? positiveInt(fields.max_tokens);
     return chatDemand(
       deps.config,
-      modelName(body, deps.llm.chatModel),
+      modelName(fields, deps.llm.chatModel),
       { input: await bodyTokens(body), output: Math.min(asked ?? cap, cap) },
       oneRequest,
     );
@@ -131,7 +128,7 @@ function agentDemand(deps: DemandInput['deps'], input: number, agentRuns: number
 
 async function embeddingDemand(deps: DemandInput['deps'], body: string): Promise<QuotaAmounts> {
   const tokens = await bodyTokens(body);
-  const model = modelName(body, deps.llm.embeddingModel);
+  const model = modelName(fieldsOf(body), deps.llm.embeddingModel);
   const { costUsd } = pricesOf(deps.config).cost(model, { inputTokens: tokens, outputTokens: 0 });
   return { modelRequests: 0, agentRuns: 0, tokens, costUsd };
 }
