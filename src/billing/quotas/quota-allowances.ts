@@ -140,6 +140,7 @@ function refill(
         allowance.periodStart = periodStart;
       }
       allowance.until = result.until.getTime();
+      startSweep(db, tableOf(db));
       for (const d of dimensions) allowance.unallocated[d] += result.reservation.amounts[d];
     } finally {
       allowance.refilling = undefined;
@@ -148,12 +149,17 @@ function refill(
   return allowance.refilling;
 }
 
-function allowanceOf(db: Database, input: ReserveInput, now: number): Allowance {
+function tableOf(db: Database): AllowanceTable {
   let table = tables.get(db);
   if (!table) {
     table = { byKey: new Map() };
     tables.set(db, table);
   }
+  return table;
+}
+
+function allowanceOf(db: Database, input: ReserveInput, now: number): Allowance {
+  const table = tableOf(db);
   const key = `${input.userId}\u0000${input.plan}`;
   let allowance = table.byKey.get(key);
   if (!allowance) {
@@ -169,7 +175,8 @@ function allowanceOf(db: Database, input: ReserveInput, now: number): Allowance 
       logger: input.logger,
     };
     table.byKey.set(key, allowance);
-    startSweep(db, table);
+    // A lone user's entry holding nothing needs no sweep (a request's own table on Workers).
+    if (table.byKey.size > 1) startSweep(db, table);
   }
   return allowance;
 }
