@@ -8,7 +8,7 @@ import { type QuotaAmounts, type Reservation, type ReserveResult, reserveQuota }
  * estimate; from it on, a reservation covers the next requests too, up to MAX_BLOCK of them.
  */
 const MIN_RATE = 4;
-const MAX_BLOCK = 64;
+const MAX_BLOCK = 256;
 /** An allowance unused this long is handed back. */
 const IDLE_MS = 1_000;
 /** After a block was refused (the quota is nearly used up), requests reserve one by one this long. */

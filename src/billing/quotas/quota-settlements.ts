@@ -70,7 +70,7 @@ const sumOf = (amounts: QuotaAmounts[]): QuotaAmounts => ({
 
 // A flush starts at most this often per database: under load the settlements of a few
 // milliseconds go out together instead of a statement after each one ends.
-const FLUSH_INTERVAL_MS = 20;
+const FLUSH_INTERVAL_MS = 50;
 const lastFlush = new WeakMap<Database, number>();
 
 async function flush(db: Database, queue: QueuedSettlement[]): Promise<void> {
