@@ -93,7 +93,7 @@ const app = createApp(
 const offload = consuming ? createOffloadPool({ size: config.JOB_CONCURRENCY }) : undefined;
 // The embedded database belongs to this process alone, so jobs it left running resume, once listening.
 const jobs = consuming
-  ? createJobConsumer({ deps, handlers: jobHandlers, releaseRunning: database.kind === 'pglite', offload })
+  ? createJobConsumer({ deps, handlers: jobHandlers, exclusive: database.kind === 'pglite', offload })
   : undefined;
 consumer = jobs;
 

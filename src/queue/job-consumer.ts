@@ -9,6 +9,7 @@ import {
   claimDueJobs,
   deleteFinishedJobs,
   extendLease,
+  msUntilNextDue,
   releaseRunningJobs,
 } from './jobs-store.ts';
 
@@ -62,15 +63,17 @@ async function maintain(deps: Deps, handlers: JobHandlers) {
 /**
  * The Node consumer: polls the jobs table (shared by every instance on PostgreSQL, in-process
  * on the embedded database), runs up to JOB_CONCURRENCY jobs at once, and wakes early when
- * this process publishes. `releaseRunning` re-queues jobs left running by a previous process
- * (only safe when no other process shares the database, i.e. PGlite). `offload` runs the
- * CPU-heavy steps of jobs off the event loop (see JobContext).
+ * this process publishes. `exclusive` says no other process uses the database (PGlite): jobs
+ * left running by a previous process are queued again at start, and an idle consumer sleeps
+ * until the next job is due (or maintenance), since every new job is published here and wakes
+ * it, instead of polling every JOB_POLL_INTERVAL_MS. `offload` runs the CPU-heavy steps of jobs
+ * off the event loop (see JobContext).
  */
 export function createJobConsumer(options: {
   deps: Deps;
   handlers: JobHandlers;
   workerId?: string;
-  releaseRunning?: boolean;
+  exclusive?: boolean;
   offload?: Offload;
 }): JobConsumer {
   const { deps, handlers } = options;
@@ -99,13 +102,16 @@ export function createJobConsumer(options: {
       release = undefined;
     });
 
-  async function poll() {
+  /** Claims what is due and starts it; resolves to how long to wait before the next poll. */
+  async function poll(): Promise<number> {
+    const interval = deps.config.JOB_POLL_INTERVAL_MS;
     if (Date.now() - lastMaintenance > MAINTENANCE_EVERY_MS) {
       lastMaintenance = Date.now();
       await maintain(deps, handlers);
     }
     const free = deps.config.JOB_CONCURRENCY - inflight.size;
-    if (free <= 0) return;
+    // A job ending wakes the consumer.
+    if (free <= 0) return interval;
     const claimed = await claimDueJobs(deps.db, {
       workerId,
       limit: free,
@@ -122,16 +128,21 @@ export function createJobConsumer(options: {
     }
     // A full batch means more may be due: poll again at once if there is room.
     if (claimed.length === free && inflight.size < deps.config.JOB_CONCURRENCY) signalled = true;
+    if (!options.exclusive || claimed.length > 0) return interval;
+    const untilMaintenance = lastMaintenance + MAINTENANCE_EVERY_MS - Date.now();
+    const untilDue = (await msUntilNextDue(deps.db)) ?? Number.POSITIVE_INFINITY;
+    return Math.max(interval, Math.min(untilDue, untilMaintenance));
   }
 
   async function run() {
     while (!stopping) {
+      let idle = deps.config.JOB_POLL_INTERVAL_MS;
       try {
-        await poll();
+        idle = await poll();
       } catch (error) {
         deps.logger.error('job poll failed', { err: error });
       }
-      if (!stopping) await wait(deps.config.JOB_POLL_INTERVAL_MS);
+      if (!stopping) await wait(idle);
     }
   }
 
@@ -139,7 +150,7 @@ export function createJobConsumer(options: {
     workerId,
     async start() {
       if (loop) return;
-      if (options.releaseRunning) {
+      if (options.exclusive) {
         const released = await releaseRunningJobs(deps.db);
         if (released > 0) deps.logger.info('resuming interrupted jobs', { count: released });
       }

@@ -78,6 +78,21 @@ export async function claimDueJobs(
 }
 
 /**
+ * Milliseconds until a job could next be claimed: the earliest queued job's run_at, or the end of
+ * a running job's lease (its consumer may have died); null when there is neither.
+ */
+export async function msUntilNextDue(db: Database): Promise<number | null> {
+  const [row] = rowsOf<{ ms: number | string | null }>(
+    await db.execute(sql`
+      select (extract(epoch from (least(
+        (select min(run_at) from jobs where status = 'queued'),
+        (select min(locked_until) from jobs where status = 'running' and attempts < max_attempts)
+      ) - now())) * 1000)::int as ms`),
+  );
+  return row?.ms === null || row?.ms === undefined ? null : Math.max(0, Number(row.ms));
+}
+
+/**
  * Takes one job by id (a queue message named it) when it is due: queued with its run_at passed,
  * or running on a lease that expired (its consumer died). Null otherwise: a duplicate message
  * for a job that is running, finished or dead, or one that came early (see `jobState`).

@@ -139,12 +139,46 @@ describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
     const embedded = createJobConsumer({
       deps: t.deps,
       handlers: log.handlers('embedded'),
-      releaseRunning: true,
+      exclusive: true,
     });
     await embedded.start();
     await until(async () => log.runsOf([held, expired]).length === 2);
     await embedded.stop();
     expect(log.runsOf([held, expired]).map((r) => r.n)).toEqual([200, 100]);
+  });
+
+  it('on an exclusive database an idle consumer sleeps until a job is due, woken by publishes and retries', async () => {
+    const log = recorder();
+    log.failNext(1);
+    let consumer: JobConsumer | undefined;
+    const local = { ...t.deps, queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }) };
+    const db = t.deps.db;
+    const execute = db.execute;
+    let claims = 0;
+    db.execute = ((query: Parameters<typeof execute>[0]) => {
+      if (JSON.stringify(query).includes('for update skip locked')) claims++;
+      return execute.call(db, query);
+    }) as typeof execute;
+    try {
+      consumer = createJobConsumer({ deps: local, handlers: log.handlers('a'), exclusive: true });
+      await consumer.start();
+      await sleep(500);
+      // Polling every JOB_POLL_INTERVAL_MS (20 ms) would have claimed about 25 times.
+      expect(claims).toBeLessThanOrEqual(2);
+
+      const started = Date.now();
+      const [delayed] = await enqueueJobs(local, [
+        { kind: 'test.record', payload: { n: 1 }, maxAttempts: 3, delayMs: 300 },
+      ]);
+      const [flaky] = await enqueueJobs(local, [{ kind: 'test.flaky', payload: { n: 2 }, maxAttempts: 3 }]);
+      await until(async () => log.runsOf([delayed]).length === 1, 5_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      await until(async () => (await statusOf(flaky!)).status === 'done', 5_000);
+      expect(await statusOf(flaky!)).toEqual({ status: 'done', attempts: 2 });
+      await consumer.stop();
+    } finally {
+      db.execute = execute;
+    }
   });
 
   it('stop() lets the job in flight finish', async () => {
