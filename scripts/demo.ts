@@ -48,22 +48,35 @@ const section = (title: string) => out(`\n== ${title} ==`);
 const show = (label: string, value: unknown) =>
   out(`   ${label}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
 
-/** One HTTP call, printed as `→ METHOD path  status`; a status other than `expect` stops the demo. */
+/**
+ * One HTTP call, printed as `→ METHOD path  status`; a status other than `expect` stops the demo.
+ * A rate limit's 429 is waited out (its Retry-After) and the call sent again, as a client should:
+ * the demo's model calls come faster than the default 10 a second when ingestion is quick.
+ */
 async function call(
   token: string | undefined,
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; expect?: number } = {},
 ): Promise<{ res: Response; body: Json }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      ...options.headers,
-    },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
+  const send = () =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...options.headers,
+      },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+  let res = await send();
+  for (let retries = 0; res.status === 429 && options.expect !== 429 && retries < 3; retries++) {
+    const seconds = Number(res.headers.get('retry-after') ?? 1);
+    await res.body?.cancel();
+    out(`-> ${method} ${path}  429, rate limited: again in ${seconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    res = await send();
+  }
   const text = await res.text();
   const type = res.headers.get('content-type') ?? '';
   const body = type.includes('json') ? JSON.parse(text) : text;
