@@ -112,7 +112,8 @@ async function gateway(token: string) {
   show('your schema', custom.body.result);
 
   out('-> the openai SDK against /v1');
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: token, maxRetries: 0 });
+  // The SDK waits out a rate limit's 429 (Retry-After) and retries, as call() does.
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: token, maxRetries: 3 });
   const reply = await client.chat.completions.create({
     model: 'local',
     messages: [{ role: 'user', content: 'Say hello to the demo.' }],
@@ -236,7 +237,7 @@ async function saas(token: string, admin: string) {
     expect: 201,
   });
   show('API key (shown once)', `${String(created.body.key).slice(0, 14)}...`);
-  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: created.body.key, maxRetries: 0 });
+  const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: created.body.key, maxRetries: 3 });
   const reply = await client.chat.completions.create({
     model: 'local',
     messages: [{ role: 'user', content: 'Hello with an API key.' }],
