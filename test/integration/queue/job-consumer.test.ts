@@ -6,6 +6,7 @@ import { enqueueJobs } from '../../../src/queue/enqueue.ts';
 import { createJobConsumer, type JobConsumer } from '../../../src/queue/job-consumer.ts';
 import type { JobHandlers } from '../../../src/queue/job-handler.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
+import { countingStatements } from '../../helpers/statement-count.ts';
 import { useTestApp } from '../../helpers/test-app.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,19 +153,12 @@ describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
     log.failNext(1);
     let consumer: JobConsumer | undefined;
     const local = { ...t.deps, queue: createDatabaseQueue({ onPublish: () => consumer?.wake() }) };
-    const db = t.deps.db;
-    const execute = db.execute;
-    let claims = 0;
-    db.execute = ((query: Parameters<typeof execute>[0]) => {
-      if (JSON.stringify(query).includes('for update skip locked')) claims++;
-      return execute.call(db, query);
-    }) as typeof execute;
-    try {
+    await countingStatements(t.deps.db, 'for update skip locked', async (claims) => {
       consumer = createJobConsumer({ deps: local, handlers: log.handlers('a'), exclusive: true });
       await consumer.start();
       await sleep(500);
       // Polling every JOB_POLL_INTERVAL_MS (20 ms) would have claimed about 25 times.
-      expect(claims).toBeLessThanOrEqual(2);
+      expect(claims()).toBeLessThanOrEqual(2);
 
       const started = Date.now();
       const [delayed] = await enqueueJobs(local, [
@@ -176,9 +170,7 @@ describe.each(databaseKinds)('the polling job consumer on %s', (kind) => {
       await until(async () => (await statusOf(flaky!)).status === 'done', 5_000);
       expect(await statusOf(flaky!)).toEqual({ status: 'done', attempts: 2 });
       await consumer.stop();
-    } finally {
-      db.execute = execute;
-    }
+    });
   });
 
   it('stop() lets the job in flight finish', async () => {

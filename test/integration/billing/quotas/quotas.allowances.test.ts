@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { settlementsApplied } from '../../../../src/billing/quotas/quota-settlements.ts';
 import { reserveQuota } from '../../../../src/billing/quotas/quota-store.ts';
-import type { Database } from '../../../../src/db/database.ts';
 import { rowsOf } from '../../../../src/db/rows.ts';
 import { getUsageRoute } from '../../../../src/usage/usage.routes.ts';
 import { userOnPlan } from '../../../helpers/billing.ts';
 import { databaseKinds } from '../../../helpers/databases.ts';
 import { postJson, readBody } from '../../../helpers/json-request.ts';
+import { countingStatements } from '../../../helpers/statement-count.ts';
 import { useTestApp } from '../../../helpers/test-app.ts';
 
 const chat = {
@@ -15,25 +15,6 @@ const chat = {
   messages: [{ role: 'user', content: 'Say something short.' }],
   max_tokens: 16,
 };
-
-/** Counts the reservation statements run on `db` while `work` runs. */
-async function countReservations<T>(
-  db: Database,
-  work: () => Promise<T>,
-): Promise<{ result: T; reservations: number }> {
-  const execute = db.execute;
-  let reservations = 0;
-  db.execute = ((query: Parameters<typeof execute>[0]) => {
-    if (JSON.stringify(query).includes('insert into quota_usage (user_id, day, requests_reserved'))
-      reservations++;
-    return execute.call(db, query);
-  }) as typeof execute;
-  try {
-    return { result: await work(), reservations };
-  } finally {
-    db.execute = execute;
-  }
-}
 
 describe.each(databaseKinds)('usage quota allowances on %s', (kind) => {
   const t = useTestApp(kind);
@@ -64,8 +45,10 @@ describe.each(databaseKinds)('usage quota allowances on %s', (kind) => {
 
   it('serves a busy user from reserved-ahead blocks, with exact totals and nothing held after GET /usage', async () => {
     await userOnPlan(t.deps.db, 'al-busy', { model_requests_per_day: 1_000, tokens_per_month: 10_000_000 });
-    const { result: statuses, reservations } = await countReservations(t.deps.db, () =>
-      burst('al-busy', 8, 6),
+    const { result: statuses, count: reservations } = await countingStatements(
+      t.deps.db,
+      'insert into quota_usage (user_id, day, requests_reserved',
+      () => burst('al-busy', 8, 6),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
     // The first requests reserve one by one; once the user is busy, one statement covers several.

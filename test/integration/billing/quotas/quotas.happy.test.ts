@@ -5,6 +5,7 @@ import { getUsageRoute } from '../../../../src/usage/usage.routes.ts';
 import { userOnPlan } from '../../../helpers/billing.ts';
 import { databaseKinds } from '../../../helpers/databases.ts';
 import { postJson, readBody } from '../../../helpers/json-request.ts';
+import { countingStatements } from '../../../helpers/statement-count.ts';
 import { useTestApp } from '../../../helpers/test-app.ts';
 
 const text = 'Acme Corp shipped the new search in Berlin last week. Customers love how fast it is.';
@@ -58,14 +59,7 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
   it('settles parallel requests together, in fewer statements, to the exact totals of each user', async () => {
     await userOnPlan(t.deps.db, 'q-par-a', { model_requests_per_day: 100, tokens_per_month: 1_000_000 });
     await userOnPlan(t.deps.db, 'q-par-b', { model_requests_per_day: 100, tokens_per_month: 1_000_000 });
-    const db = t.deps.db;
-    const execute = db.execute;
-    let settlements = 0;
-    db.execute = ((query: Parameters<typeof execute>[0]) => {
-      if (JSON.stringify(query).includes('requests_reserved = greatest(0')) settlements++;
-      return execute.call(db, query);
-    }) as typeof execute;
-    try {
+    await countingStatements(t.deps.db, 'requests_reserved = greatest(0', async (settlements) => {
       const answers = await Promise.all(
         Array.from({ length: 24 }, (_, i) =>
           t.as(i % 2 ? 'q-par-b' : 'q-par-a', '/analyze', postJson({ text: `${text} (${i})` })),
@@ -83,14 +77,12 @@ describe.each(databaseKinds)('usage quotas on %s', (kind) => {
         expect(quotaOf(usage, 'model_requests_per_day')).toMatchObject({ used: 12, reserved: 0 });
         expect(quotaOf(usage, 'tokens_per_month')).toMatchObject({ used: tokens, reserved: 0 });
       }
-      expect(settlements).toBeGreaterThan(0);
+      expect(settlements()).toBeGreaterThan(0);
       // In-process PGlite runs each statement to its end before the next request finishes, so
       // nothing waits to be gathered there; a server's database (a pool, or PGlite's own thread)
       // is still writing one settlement when the next requests end.
-      if (kind === 'postgres') expect(settlements).toBeLessThan(24);
-    } finally {
-      db.execute = execute;
-    }
+      if (kind === 'postgres') expect(settlements()).toBeLessThan(24);
+    });
   });
 
   it("uses the subscription's current period for monthly quotas", async () => {
