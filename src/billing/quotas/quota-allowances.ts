@@ -1,7 +1,14 @@
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { queueSettlement, settlementsApplied } from './quota-settlements.ts';
-import { type QuotaAmounts, type Reservation, type ReserveResult, reserveQuota } from './quota-store.ts';
+import {
+  addAmounts,
+  noAmounts,
+  type QuotaAmounts,
+  type Reservation,
+  type ReserveResult,
+  reserveQuota,
+} from './quota-store.ts';
 
 /**
  * Below this many requests a second (per user, in this process) each request reserves its own
@@ -55,13 +62,6 @@ interface AllowanceTable {
 // request has its own handle, so a table only ever sees one request and reserves exactly its estimate.
 const tables = new WeakMap<Database, AllowanceTable>();
 
-const zero = (): QuotaAmounts => ({ modelRequests: 0, agentRuns: 0, tokens: 0, costUsd: 0 });
-const times = (a: QuotaAmounts, k: number): QuotaAmounts => ({
-  modelRequests: a.modelRequests * k,
-  agentRuns: a.agentRuns * k,
-  tokens: a.tokens * k,
-  costUsd: a.costUsd * k,
-});
 const dimensions = ['modelRequests', 'agentRuns', 'tokens', 'costUsd'] as const;
 // Costs are fractional: a block of n estimates must hand out n of them despite rounding.
 const EPSILON = 1e-9;
@@ -102,14 +102,14 @@ function blockSize(allowance: Allowance, now: number): number {
 /** Hands the unallocated rest back to the database (with the settlements queued meanwhile). */
 function handBack(db: Database, allowance: Allowance): Promise<void> | undefined {
   const { day, periodStart, unallocated } = allowance;
-  allowance.unallocated = zero();
+  allowance.unallocated = noAmounts();
   if (day === undefined || periodStart === undefined) return undefined;
   if (dimensions.every((d) => unallocated[d] <= EPSILON)) return undefined;
   return queueSettlement(
     db,
     allowance.logger,
     { userId: allowance.userId, amounts: unallocated, day, periodStart },
-    zero(),
+    noAmounts(),
   );
 }
 
@@ -125,9 +125,8 @@ function refill(
     try {
       // A block is taken only while what this instance then holds ahead would fit once more:
       // others always have at least that much room, and near a limit blocks stop.
-      const block = times(input.amounts, k);
-      const held = { ...allowance.unallocated };
-      for (const d of dimensions) held[d] += block[d];
+      const block = addAmounts([input.amounts], k);
+      const held = addAmounts([allowance.unallocated, block]);
       const result = await reserveQuota(db, { ...input, amounts: block, keepFree: held });
       if (!result.ok) {
         allowance.refusedUntil = now + REFUSED_MS;
@@ -141,7 +140,7 @@ function refill(
       }
       allowance.until = result.until.getTime();
       startSweep(db, tableOf(db));
-      for (const d of dimensions) allowance.unallocated[d] += result.reservation.amounts[d];
+      allowance.unallocated = addAmounts([allowance.unallocated, result.reservation.amounts]);
     } finally {
       allowance.refilling = undefined;
     }
@@ -166,7 +165,7 @@ function allowanceOf(db: Database, input: ReserveInput, now: number): Allowance 
     allowance = {
       userId: input.userId,
       until: 0,
-      unallocated: zero(),
+      unallocated: noAmounts(),
       refusedUntil: 0,
       lastUsed: now,
       windowStart: now,

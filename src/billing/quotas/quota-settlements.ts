@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { type QuotaAmounts, type Reservation, settleQuota } from './quota-store.ts';
+import { addAmounts, type QuotaAmounts, type Reservation, settleQuota } from './quota-store.ts';
 
 const SETTLE_RETRY_DELAYS_MS = [50, 250, 1000];
 
@@ -61,13 +61,6 @@ export function queueSettlement(
   return work;
 }
 
-const sumOf = (amounts: QuotaAmounts[]): QuotaAmounts => ({
-  modelRequests: amounts.reduce((n, a) => n + a.modelRequests, 0),
-  agentRuns: amounts.reduce((n, a) => n + a.agentRuns, 0),
-  tokens: amounts.reduce((n, a) => n + a.tokens, 0),
-  costUsd: amounts.reduce((n, a) => n + a.costUsd, 0),
-});
-
 // A flush starts at most this often per database: under load the settlements of a few
 // milliseconds go out together instead of a statement after each one ends.
 const FLUSH_INTERVAL_MS = 50;
@@ -92,9 +85,9 @@ async function flush(db: Database, queue: QueuedSettlement[]): Promise<void> {
           const first = group[0]!;
           const reservation = {
             ...first.reservation,
-            amounts: sumOf(group.map((s) => s.reservation.amounts)),
+            amounts: addAmounts(group.map((s) => s.reservation.amounts)),
           };
-          return settleWithRetries(db, first.logger, reservation, sumOf(group.map((s) => s.used)));
+          return settleWithRetries(db, first.logger, reservation, addAmounts(group.map((s) => s.used)));
         }),
       );
       for (const settlement of batch) settlement.settled();

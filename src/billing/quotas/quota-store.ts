@@ -10,6 +10,16 @@ export interface QuotaAmounts {
   costUsd: number;
 }
 
+export const noAmounts = (): QuotaAmounts => ({ modelRequests: 0, agentRuns: 0, tokens: 0, costUsd: 0 });
+
+/** The sum of `amounts`, each scaled by `times` (1 by default). */
+export const addAmounts = (amounts: readonly QuotaAmounts[], times = 1): QuotaAmounts => ({
+  modelRequests: times * amounts.reduce((n, a) => n + a.modelRequests, 0),
+  agentRuns: times * amounts.reduce((n, a) => n + a.agentRuns, 0),
+  tokens: times * amounts.reduce((n, a) => n + a.tokens, 0),
+  costUsd: times * amounts.reduce((n, a) => n + a.costUsd, 0),
+});
+
 /** The metered quotas, by their column name in `plans`. */
 export const meteredQuotas = [
   'model_requests_per_day',
@@ -118,16 +128,17 @@ export async function reserveQuota(
   },
 ): Promise<ReserveResult> {
   const { userId, amounts } = input;
-  const free = input.keepFree ?? { modelRequests: 0, agentRuns: 0, tokens: 0, costUsd: 0 };
+  const free = input.keepFree ?? noAmounts();
+  const checked = addAmounts([amounts, free]);
   const req = sql`${amounts.modelRequests}::int`;
   const runs = sql`${amounts.agentRuns}::int`;
   const tok = sql`${amounts.tokens}::bigint`;
   const cost = sql`${amounts.costUsd}::numeric`;
   // The demand as checked against each limit: what is reserved, and what must stay free after it.
-  const reqCheck = sql`${amounts.modelRequests + free.modelRequests}::int`;
-  const runsCheck = sql`${amounts.agentRuns + free.agentRuns}::int`;
-  const tokCheck = sql`${amounts.tokens + free.tokens}::bigint`;
-  const costCheck = sql`${amounts.costUsd + free.costUsd}::numeric`;
+  const reqCheck = sql`${checked.modelRequests}::int`;
+  const runsCheck = sql`${checked.agentRuns}::int`;
+  const tokCheck = sql`${checked.tokens}::bigint`;
+  const costCheck = sql`${checked.costUsd}::numeric`;
   const fits = (limit: string, demand: SQL, used: SQL) =>
     sql`(c.${sql.raw(limit)} is null or ${demand} = 0 or ${used} + ${demand} <= c.${sql.raw(limit)})`;
   const isLive = live(input.reservationTtlS);
@@ -184,12 +195,7 @@ export async function reserveQuota(
       const until = new Date(Math.min(asDate(row.day_end).getTime(), asDate(row.period_end).getTime()));
       return { ok: true, reservation: { userId, amounts, day, periodStart }, until };
     }
-    const shortfall = findShortfall(row, {
-      modelRequests: amounts.modelRequests + free.modelRequests,
-      agentRuns: amounts.agentRuns + free.agentRuns,
-      tokens: amounts.tokens + free.tokens,
-      costUsd: amounts.costUsd + free.costUsd,
-    });
+    const shortfall = findShortfall(row, checked);
     if (shortfall) return { ok: false, shortfall };
     // Nothing applied yet nothing over: a concurrent statement inserted or changed the row after
     // this one's snapshot. Its next run sees that row.
