@@ -84,7 +84,11 @@ export interface ChatResponse {
 }
 
 export type ChatStreamEvent =
-  | { type: 'delta'; content: string }
+  /**
+   * Text of the answer. `pieces` (joined, they are `content`) are the provider's own chunks when
+   * it sent several at once: one event carries them all, and the /v1 stream still relays each.
+   */
+  | { type: 'delta'; content: string; pieces?: string[] }
   | { type: 'tool_call_delta'; index: number; id?: string; name?: string; arguments?: string }
   | { type: 'done'; id: string; model: string; finishReason: FinishReason; usage: TokenUsage | null };
 

@@ -78,7 +78,7 @@ function chunkEncoder(options: { id: string; created: number; model: string; inc
     return { ...base, choices: [{ index: 0, delta: withRole, finish_reason: finishReason, logprobs: null }] };
   };
   return (event: AccountedStreamEvent): object[] => {
-    if (event.type === 'delta') return [chunk({ content: event.content })];
+    if (event.type === 'delta') return (event.pieces ?? [event.content]).map((content) => chunk({ content }));
     if (event.type === 'tool_call_delta') {
       const call = {
         index: event.index,

@@ -31,6 +31,8 @@ export function sseStream<E>(
       try {
         let next = await (pending ?? events.next());
         pending = undefined;
+        // One turn for the whole pull: the events already on hand settle before it does.
+        const turn = nextTurn?.();
         for (;;) {
           if (next.done) {
             controller.enqueue(encoder.encode(text + frame('[DONE]')));
@@ -38,9 +40,9 @@ export function sseStream<E>(
             return;
           }
           for (const chunk of encode(next.value)) text += frame(chunk);
-          if (!nextTurn) break;
+          if (!turn) break;
           const following = events.next();
-          const ready = await Promise.race([following, nextTurn()]);
+          const ready = await Promise.race([following, turn]);
           if (ready === NOT_YET) {
             pending = following;
             break;

@@ -51,6 +51,23 @@ const unreadable = (error: unknown) =>
     `The model provider sent an unreadable response: ${error instanceof Error ? error.message : String(error)}`,
   );
 
+/** One chunk of a stream; a chunk that is not JSON, or that reports an error, fails the stream. */
+function chunkOf(data: string): ChatCompletionChunk {
+  let chunk: ChatCompletionChunk & { error?: { message?: string } };
+  try {
+    chunk = JSON.parse(data);
+  } catch (error) {
+    throw unreadable(error);
+  }
+  if (chunk.error) {
+    throw new LlmError(
+      'upstream_error',
+      `The model provider reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`,
+    );
+  }
+  return chunk;
+}
+
 const BLANK_LINE = /\r?\n\r?\n/g;
 /** The next blank line (the end of an event) in `text` from `from`, if there is one. */
 const blankLine = (text: string, from: number) => {
@@ -139,6 +156,17 @@ export function createChatHttp(options: ChatHttpOptions) {
       let finishReason: FinishReason | undefined;
       let usage: TokenUsage | null = null;
       let finished = false;
+      // The text chunks of one read travel as one delta (each piece kept): one step through the
+      // layers above instead of one per chunk. Anything else, or the end of the read, sends what
+      // is gathered first, so the order holds.
+      const pieces: string[] = [];
+      const gathered = (): ChatStreamEvent => {
+        const content = pieces.join('');
+        const event: ChatStreamEvent =
+          pieces.length > 1 ? { type: 'delta', content, pieces: [...pieces] } : { type: 'delta', content };
+        pieces.length = 0;
+        return event;
+      };
       try {
         while (!finished) {
           let read: IteratorResult<Uint8Array>;
@@ -170,17 +198,13 @@ export function createChatHttp(options: ChatHttpOptions) {
               finished = true;
               break;
             }
-            let chunk: ChatCompletionChunk & { error?: { message?: string } };
+            let chunk: ChatCompletionChunk;
             try {
-              chunk = JSON.parse(data);
+              chunk = chunkOf(data);
             } catch (error) {
-              throw unreadable(error);
-            }
-            if (chunk.error) {
-              throw new LlmError(
-                'upstream_error',
-                `The model provider reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`,
-              );
+              // What came before the failure still reaches the client (and is billed).
+              if (pieces.length > 0) yield gathered();
+              throw error;
             }
             id ||= chunk.id;
             answeredBy = chunk.model || answeredBy;
@@ -188,8 +212,10 @@ export function createChatHttp(options: ChatHttpOptions) {
             const choice = chunk.choices?.[0];
             if (!choice) continue;
             if (choice.finish_reason) finishReason = fromOpenAiFinish(choice.finish_reason);
-            if (choice.delta?.content) yield { type: 'delta', content: choice.delta.content };
-            for (const call of choice.delta?.tool_calls ?? []) {
+            if (choice.delta?.content) pieces.push(choice.delta.content);
+            const calls = choice.delta?.tool_calls ?? [];
+            if (calls.length > 0 && pieces.length > 0) yield gathered();
+            for (const call of calls) {
               yield {
                 type: 'tool_call_delta',
                 index: call.index,
@@ -199,6 +225,7 @@ export function createChatHttp(options: ChatHttpOptions) {
               };
             }
           }
+          if (pieces.length > 0) yield gathered();
           buffered = buffered.slice(start);
         }
       } finally {
