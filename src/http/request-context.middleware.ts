@@ -22,7 +22,7 @@ import {
 import { isCountedRoute } from '../usage/http-request-stats.ts';
 import type { AppEnv } from './app-env.ts';
 import { fromHttpException } from './error-handler.ts';
-import { isStreamed, whenBodyEnds } from './streamed-body.ts';
+import { onStreamedBodyEnd } from './streamed-body.ts';
 
 // Hono's getter throws where the runtime gives none (Node, app.request in tests). Building that
 // error costs more than the rest of this middleware, so the cases known to have none skip it:
@@ -153,11 +153,7 @@ export function requestContext(options: { resolveDeps: DepsResolver }): Middlewa
           telemetry.instruments.requestCost.record(scope.costUsd, { 'http.route': route });
       };
       // A streamed answer's model calls end with its body, after this middleware has returned.
-      // The content type first: reading `body` of @hono/node-server's lightweight Response turns
-      // it into a full one, which then costs more to build and to write.
-      const body = isStreamed(c.res.headers.get('Content-Type')) ? c.res.body : null;
-      if (body) c.res = new Response(whenBodyEnds(body, recordCost), c.res);
-      else recordCost();
+      if (!onStreamedBodyEnd(c, recordCost)) recordCost();
       const fields = {
         method: c.req.method,
         route,

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import { isStreamed, whenBodyEnds } from '../../http/streamed-body.ts';
+import { onStreamedBodyEnd } from '../../http/streamed-body.ts';
 import { currentScope } from '../../observability/tracing.ts';
 import { reserveAhead } from './quota-allowances.ts';
 import type { QuotaDemand } from './quota-demands.ts';
@@ -85,20 +85,12 @@ export function enforceQuota(demand: QuotaDemand): MiddlewareHandler<AuthedEnv> 
       void settle();
       throw error;
     }
-    // The content type before `body`: reading the body of a plain JSON response makes it a stream.
-    const body = isStreamed(c.res.headers.get('content-type')) ? c.res.body : null;
-    if (!body) {
-      void settle();
-      return;
-    }
     // Settled when the body ends (read, failed or cancelled), kept alive on Workers by waitUntil.
-    c.res = new Response(
-      whenBodyEnds(body, () => {
-        const settled = settle();
-        waitUntilOf(c)?.(settled);
-      }),
-      c.res,
-    );
+    const streamed = onStreamedBodyEnd(c, () => {
+      const settled = settle();
+      waitUntilOf(c)?.(settled);
+    });
+    if (!streamed) void settle();
   };
 }
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../errors.ts';
 import type { AuthedEnv } from '../../http/app-env.ts';
-import { isStreamed, whenBodyEnds } from '../../http/streamed-body.ts';
+import { onStreamedBodyEnd } from '../../http/streamed-body.ts';
 import type { Guards } from '../guards.ts';
 import { rejected } from '../store-failure.ts';
 import { createInflightCounter, type InflightCounter } from './inflight-counter.ts';
@@ -49,13 +49,7 @@ export function inflightLimit(): MiddlewareHandler<AuthedEnv> {
     let handedToBody = false;
     try {
       await next();
-      // The content type first: reading `body` of a plain JSON response turns it into a stream
-      // and takes it off the Node server's fast path.
-      const response = c.res;
-      if (isStreamed(response.headers.get('Content-Type')) && response.body) {
-        c.res = new Response(whenBodyEnds(response.body, release), response);
-        handedToBody = true;
-      }
+      handedToBody = onStreamedBodyEnd(c, release);
     } finally {
       if (!handedToBody) release();
     }
