@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { isDatabaseUnavailable } from '../db/pg-errors.ts';
-import { databaseUnavailable, forbidden, unauthorized } from '../errors.ts';
+import { forbidden, unauthorized } from '../errors.ts';
 import type { AuthedEnv } from '../http/app-env.ts';
 import { assertActive, authenticateApiKey, isApiKey } from './api-keys.ts';
 import type { Principal, Role } from './principal.ts';
@@ -23,22 +22,14 @@ export function requireAuth(role?: Role): MiddlewareHandler<AuthedEnv> {
       throw unauthorized('The Authorization header must be "Bearer <JWT or API key>".');
     }
     const deps = c.get('deps');
-    const authenticate = async (): Promise<Principal> => {
-      if (isApiKey(credential)) {
-        return authenticateApiKey(deps, { credential, method: c.req.method, path: c.req.path, role });
-      }
-      const claims = await deps.tokens.verify(credential);
-      const user = await resolvePrincipal(deps, claims);
+    let principal: Principal;
+    if (isApiKey(credential)) {
+      principal = await authenticateApiKey(deps, { credential, method: c.req.method, path: c.req.path, role });
+    } else {
+      const user = await resolvePrincipal(deps, await deps.tokens.verify(credential));
       assertActive(user);
-      return { userId: user.userId, role: user.role, plan: user.plan };
-    };
-    // Every guarded route stores or reads the caller first: an unreachable database is a 503 here,
-    // for the routes whose own error handler (/v1) does not classify database errors.
-    const principal = await authenticate().catch((error: unknown) => {
-      if (!isDatabaseUnavailable(error)) throw error;
-      c.get('logger').warn('database unavailable', { err: error });
-      throw databaseUnavailable();
-    });
+      principal = { userId: user.userId, role: user.role, plan: user.plan };
+    }
     if (role && principal.role !== role) throw forbidden(`This operation requires the "${role}" role.`);
     c.set('principal', principal);
     await next();

@@ -8,15 +8,17 @@ import { createEmbeddingsHandler } from './v1/embeddings.handlers.ts';
 import { createEmbeddingsRoute } from './v1/embeddings.routes.ts';
 import { listModelsHandler } from './v1/models.handlers.ts';
 import { listModelsRoute } from './v1/models.routes.ts';
-import { openAiErrorHandler } from './v1/openai-error.handlers.ts';
 
 export const analyzeRouter = createRouter();
 analyzeRouter.use('/analyze', modelCallHeaders());
 analyzeRouter.openapi(analyzeTextRoute, analyzeTextHandler);
 
-/** The OpenAI-compatible surface: its errors, the guards' included, render in OpenAI's shape. */
+/**
+ * The OpenAI-compatible surface. Its errors, the guards' included, take OpenAI's shape in the app's
+ * error handler (by path), not in a handler of this router's own: Hono would wrap each of the
+ * route's middlewares in another composition on every request for it.
+ */
 export const v1Router = createRouter();
-v1Router.onError(openAiErrorHandler);
 v1Router.use('/v1/chat/completions', modelCallHeaders());
 v1Router.use('/v1/embeddings', modelCallHeaders());
 v1Router
