@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { APP_VERSION, createApp } from '../app.ts';
 import { returnAllowances } from '../billing/quotas/quota-allowances.ts';
@@ -19,6 +20,7 @@ import { systemRouter } from '../system/index.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
 import { nodeClientAddress } from './client-address.ts';
+import { CoalescedHeadersResponse } from './coalesced-headers.ts';
 import { loadNodeConfig } from './node-config.ts';
 import { nodeGuards } from './node-guards.ts';
 import { createOffloadPool } from './offload-pool.ts';
@@ -97,22 +99,31 @@ const jobs = consuming
   : undefined;
 consumer = jobs;
 
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, ({ port }) => {
-  logger.info('listening', {
-    port,
-    host: config.HOST,
-    database: database.kind,
-    role: config.PROCESS_ROLE,
-    pid: process.pid,
-  });
-  // Only now: a job, even one that stopped the previous process, must never keep the port closed.
-  jobs?.start().catch((error: unknown) => logger.error('job consumer failed to start', { err: error }));
-  if (generatedSecret) {
-    startupBanner({ ...config, PORT: port }, performance.now() - started).then((text) =>
-      process.stderr.write(`${text}\n`),
-    );
-  }
-});
+const server = serve(
+  {
+    fetch: app.fetch,
+    port: config.PORT,
+    hostname: config.HOST,
+    // Generic in its request type, which the class does not narrow.
+    serverOptions: { ServerResponse: CoalescedHeadersResponse as typeof ServerResponse },
+  },
+  ({ port }) => {
+    logger.info('listening', {
+      port,
+      host: config.HOST,
+      database: database.kind,
+      role: config.PROCESS_ROLE,
+      pid: process.pid,
+    });
+    // Only now: a job, even one that stopped the previous process, must never keep the port closed.
+    jobs?.start().catch((error: unknown) => logger.error('job consumer failed to start', { err: error }));
+    if (generatedSecret) {
+      startupBanner({ ...config, PORT: port }, performance.now() - started).then((text) =>
+        process.stderr.write(`${text}\n`),
+      );
+    }
+  },
+);
 // Oversized headers and other malformed requests get a problem+json answer, not a bare status line.
 answerClientErrors(server);
 

@@ -1,6 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { answerClientErrors } from '../../src/http/client-error.ts';
+import { CoalescedHeadersResponse } from '../../src/node/coalesced-headers.ts';
 import type { TestApp } from './test-app.ts';
 
 /**
@@ -22,7 +24,15 @@ export async function serveApp(t: TestApp): Promise<{ url: string; origin: URL; 
     }
   };
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    const s = serve(
+      {
+        fetch,
+        port: 0,
+        hostname: '127.0.0.1',
+        serverOptions: { ServerResponse: CoalescedHeadersResponse as typeof ServerResponse },
+      },
+      () => resolve(s),
+    );
   });
   answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
