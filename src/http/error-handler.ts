@@ -26,7 +26,7 @@ export function fromHttpException(error: HTTPException): AppError {
  * statement timeout, shutting down) is a 503 with Retry-After, not a 500: the request may succeed
  * later (docs/reliability.md).
  */
-export function toAppError(error: unknown, c: Context<AppEnv>): AppError {
+function toAppError(error: unknown, c: Context<AppEnv>): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
   if (isDatabaseUnavailable(error)) {
@@ -45,7 +45,7 @@ export function toAppError(error: unknown, c: Context<AppEnv>): AppError {
 }
 
 /** An AppError in OpenAI's error shape, with its headers (Retry-After, RateLimit, Allow...). */
-export function openAiErrorResponse(c: Context, error: AppError): Response {
+function openAiErrorResponse(c: Context, error: AppError): Response {
   for (const [name, value] of Object.entries(error.headers ?? {})) c.header(name, value);
   return c.json(openAiError(error), error.status as ContentfulStatusCode);
 }
