@@ -61,24 +61,39 @@ const toChatCompletionResponse = (
 });
 
 /**
- * Turns stream events into OpenAI chunks: the first carries the role, the `done` event becomes
- * the finish chunk and, when asked for, a usage chunk (with cairn's cost beside the usage).
+ * Turns stream events into OpenAI chunks, as JSON texts: the first carries the role, the `done`
+ * event becomes the finish chunk and, when asked for, a usage chunk (with cairn's cost beside the
+ * usage). Text deltas, most of a stream, are their constant head and tail around the text.
  */
-function chunkEncoder(options: { id: string; created: number; model: string; includeUsage: boolean }) {
+export function chunkEncoder(options: { id: string; created: number; model: string; includeUsage: boolean }) {
   const base = {
     id: options.id,
     object: 'chat.completion.chunk' as const,
     created: options.created,
     model: options.model,
   };
+  const head = `${JSON.stringify(base).slice(0, -1)},"choices":[{"index":0,"delta":{`;
+  const tail = '},"finish_reason":null,"logprobs":null}]}';
   let roleSent = false;
+  const role = () => {
+    if (roleSent) return '';
+    roleSent = true;
+    return '"role":"assistant",';
+  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => {
     const withRole = roleSent ? delta : { role: 'assistant', ...delta };
     roleSent = true;
-    return { ...base, choices: [{ index: 0, delta: withRole, finish_reason: finishReason, logprobs: null }] };
+    return JSON.stringify({
+      ...base,
+      choices: [{ index: 0, delta: withRole, finish_reason: finishReason, logprobs: null }],
+    });
   };
-  return (event: AccountedStreamEvent): object[] => {
-    if (event.type === 'delta') return (event.pieces ?? [event.content]).map((content) => chunk({ content }));
+  return (event: AccountedStreamEvent): string[] => {
+    if (event.type === 'delta') {
+      return (event.pieces ?? [event.content]).map(
+        (content) => `${head}${role()}"content":${JSON.stringify(content)}${tail}`,
+      );
+    }
     if (event.type === 'tool_call_delta') {
       const call = {
         index: event.index,
@@ -91,13 +106,13 @@ function chunkEncoder(options: { id: string; created: number; model: string; inc
     if (!options.includeUsage) return [finish];
     return [
       finish,
-      {
+      JSON.stringify({
         ...base,
         model: event.model,
         choices: [],
         usage: toUsage(event.accounting),
         cairn: { cost_usd: formatUsd(event.accounting.costUsd) },
-      },
+      }),
     ];
   };
 }

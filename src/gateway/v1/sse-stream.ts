@@ -2,7 +2,8 @@ import { AppError } from '../../errors.ts';
 import { openAiError } from './openai-error-body.ts';
 
 const encoder = new TextEncoder();
-const frame = (data: unknown) => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+/** One event; `json` is its data, a JSON text (or `[DONE]`). */
+const frame = (json: string) => `data: ${json}\n\n`;
 
 // Settles on the event loop's next turn, after what the last network read delivered has been
 // handled: events already on hand (one read often carries many) then go out in one write, not
@@ -22,7 +23,7 @@ const nextTurn =
 export function sseStream<E>(
   events: AsyncIterator<E>,
   first: IteratorResult<E>,
-  encode: (event: E) => object[],
+  encode: (event: E) => string[],
 ): ReadableStream<Uint8Array> {
   let pending: Promise<IteratorResult<E>> | undefined = Promise.resolve(first);
   return new ReadableStream<Uint8Array>({
@@ -60,7 +61,7 @@ export function sseStream<E>(
                 title: 'Internal error',
                 detail: 'The stream failed.',
               });
-        controller.enqueue(encoder.encode(text + frame(openAiError(appError))));
+        controller.enqueue(encoder.encode(text + frame(JSON.stringify(openAiError(appError)))));
         controller.close();
       }
     },
