@@ -24,7 +24,12 @@ export function requireAuth(role?: Role): MiddlewareHandler<AuthedEnv> {
     const deps = c.get('deps');
     let principal: Principal;
     if (isApiKey(credential)) {
-      principal = await authenticateApiKey(deps, { credential, method: c.req.method, path: c.req.path, role });
+      principal = await authenticateApiKey(deps, {
+        credential,
+        method: c.req.method,
+        path: c.req.path,
+        role,
+      });
     } else {
       const user = await resolvePrincipal(deps, await deps.tokens.verify(credential));
       assertActive(user);
