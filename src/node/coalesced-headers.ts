@@ -1,4 +1,4 @@
-import { ServerResponse } from 'node:http';
+import { type ServerOptions, ServerResponse } from 'node:http';
 
 /**
  * The Node server's response: when @hono/node-server flushes a streamed response's headers (it
@@ -6,7 +6,7 @@ import { ServerResponse } from 'node:http';
  * turn, so a first chunk that is already there leaves with them in one write, one system call
  * instead of two. A stream whose first chunk is not ready still sends its headers within the turn.
  */
-export class CoalescedHeadersResponse extends ServerResponse {
+class CoalescedHeadersResponse extends ServerResponse {
   override flushHeaders(): void {
     setImmediate(() => {
       // `_headerSent`: Node's own flag (what flushHeaders itself goes by) that the header bytes
@@ -16,3 +16,9 @@ export class CoalescedHeadersResponse extends ServerResponse {
     });
   }
 }
+
+/** The Node server's options, for `serve({ serverOptions })` in the entry and the tests alike. */
+export const nodeServerOptions: ServerOptions = {
+  // Generic in its request type, which the class does not narrow.
+  ServerResponse: CoalescedHeadersResponse as typeof ServerResponse,
+};

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { APP_VERSION, createApp } from '../app.ts';
 import { returnAllowances } from '../billing/quotas/quota-allowances.ts';
@@ -20,7 +19,7 @@ import { systemRouter } from '../system/index.ts';
 import { createBatchedUsageWriter } from '../usage/batched-usage-writer.ts';
 import { startupBanner } from './banner.ts';
 import { nodeClientAddress } from './client-address.ts';
-import { CoalescedHeadersResponse } from './coalesced-headers.ts';
+import { nodeServerOptions } from './coalesced-headers.ts';
 import { loadNodeConfig } from './node-config.ts';
 import { nodeGuards } from './node-guards.ts';
 import { createOffloadPool } from './offload-pool.ts';
@@ -104,8 +103,7 @@ const server = serve(
     fetch: app.fetch,
     port: config.PORT,
     hostname: config.HOST,
-    // Generic in its request type, which the class does not narrow.
-    serverOptions: { ServerResponse: CoalescedHeadersResponse as typeof ServerResponse },
+    serverOptions: nodeServerOptions,
   },
   ({ port }) => {
     logger.info('listening', {

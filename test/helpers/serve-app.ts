@@ -1,8 +1,7 @@
-import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { answerClientErrors } from '../../src/http/client-error.ts';
-import { CoalescedHeadersResponse } from '../../src/node/coalesced-headers.ts';
+import { nodeServerOptions } from '../../src/node/coalesced-headers.ts';
 import type { TestApp } from './test-app.ts';
 
 /**
@@ -29,7 +28,7 @@ export async function serveApp(t: TestApp): Promise<{ url: string; origin: URL; 
         fetch,
         port: 0,
         hostname: '127.0.0.1',
-        serverOptions: { ServerResponse: CoalescedHeadersResponse as typeof ServerResponse },
+        serverOptions: nodeServerOptions,
       },
       () => resolve(s),
     );

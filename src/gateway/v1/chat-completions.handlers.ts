@@ -75,14 +75,14 @@ export function chunkEncoder(options: { id: string; created: number; model: stri
   const head = `${JSON.stringify(base).slice(0, -1)},"choices":[{"index":0,"delta":{`;
   const tail = '},"finish_reason":null,"logprobs":null}]}';
   let roleSent = false;
-  const role = () => {
-    if (roleSent) return '';
+  /** True for the first chunk only, which carries the role. */
+  const first = () => {
+    const isFirst = !roleSent;
     roleSent = true;
-    return '"role":"assistant",';
+    return isFirst;
   };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => {
-    const withRole = roleSent ? delta : { role: 'assistant', ...delta };
-    roleSent = true;
+    const withRole = first() ? { role: 'assistant', ...delta } : delta;
     return JSON.stringify({
       ...base,
       choices: [{ index: 0, delta: withRole, finish_reason: finishReason, logprobs: null }],
@@ -91,7 +91,8 @@ export function chunkEncoder(options: { id: string; created: number; model: stri
   return (event: AccountedStreamEvent): string[] => {
     if (event.type === 'delta') {
       return (event.pieces ?? [event.content]).map(
-        (content) => `${head}${role()}"content":${JSON.stringify(content)}${tail}`,
+        (content) =>
+          `${head}${first() ? '"role":"assistant",' : ''}"content":${JSON.stringify(content)}${tail}`,
       );
     }
     if (event.type === 'tool_call_delta') {

@@ -159,12 +159,13 @@ export function createChatHttp(options: ChatHttpOptions) {
       // The text chunks of one read travel as one delta (each piece kept): one step through the
       // layers above instead of one per chunk. Anything else, or the end of the read, sends what
       // is gathered first, so the order holds.
-      const pieces: string[] = [];
+      let pieces: string[] = [];
       const gathered = (): ChatStreamEvent => {
-        const content = pieces.join('');
         const event: ChatStreamEvent =
-          pieces.length > 1 ? { type: 'delta', content, pieces: [...pieces] } : { type: 'delta', content };
-        pieces.length = 0;
+          pieces.length > 1
+            ? { type: 'delta', content: pieces.join(''), pieces }
+            : { type: 'delta', content: pieces[0] ?? '' };
+        pieces = [];
         return event;
       };
       try {

@@ -1,9 +1,8 @@
-import type { ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoalescedHeadersResponse } from '../../../src/node/coalesced-headers.ts';
+import { nodeServerOptions } from '../../../src/node/coalesced-headers.ts';
 
 const encoder = new TextEncoder();
 const stream = (firstAfterMs: number) =>
@@ -32,7 +31,7 @@ beforeAll(async () => {
         fetch: app.fetch,
         port: 0,
         hostname: '127.0.0.1',
-        serverOptions: { ServerResponse: CoalescedHeadersResponse as typeof ServerResponse },
+        serverOptions: nodeServerOptions,
       },
       () => resolve(s),
     );
