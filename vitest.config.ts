@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { nodeFlags } from './scripts/node-flags.ts';
 import { TEST_JWT_SECRET } from './test/helpers/test-secret.ts';
 
 const workerEnv = {
@@ -12,6 +13,9 @@ const workerEnv = {
     'model:1000000/1s;write:1000000/1s;read:1000000/1s;admin:1000000/1s;anonymous:1000000/1s',
 };
 
+// The test processes run with the server's Node options, so tests see what `npm start` runs.
+const execArgv = nodeFlags();
+
 export default defineConfig({
   test: {
     // CI also writes a JSON report, from which .ci/run prints the closing "N passed, N failed" line.
@@ -22,6 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          execArgv,
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/contracts/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,
@@ -32,6 +37,7 @@ export default defineConfig({
         test: {
           // test/fuzz: generated requests against every route over real HTTP; one long test per file.
           name: 'fuzz',
+          execArgv,
           include: ['test/fuzz/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
@@ -41,6 +47,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          execArgv,
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { nodeFlags } from '../../scripts/node-flags.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -38,7 +39,7 @@ export interface CairnProcess {
 /** Starts cairn with `env` on a free port and resolves once /health answers. */
 export async function startCairn(env: Record<string, string>): Promise<CairnProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['src/node/main.ts'], {
+  const child = spawn(process.execPath, [...nodeFlags(), 'src/node/main.ts'], {
     cwd: root,
     env: {
       PATH: process.env.PATH,

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { nodeFlags } from '../../scripts/node-flags.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -26,7 +27,7 @@ function stop(child: ChildProcess): void {
 }
 
 function start(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(root, script), ...args], {
+  const child = spawn(process.execPath, [...nodeFlags(), path.join(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { nodeFlags } from '../../scripts/node-flags.ts';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
@@ -33,7 +34,7 @@ const checkResponse = createResponseChecker(() =>
 /** Starts `node src/node/main.ts` as a real process on a free port and waits for its "listening" line. */
 export async function startServer(env: Record<string, string> = {}): Promise<ServerProcess> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cairn-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['src/node/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags(), 'src/node/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       PATH: process.env.PATH,
