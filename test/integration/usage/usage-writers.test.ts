@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { usageEvents } from '../../../src/db/tables/usage.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../../src/usage/batched-usage-writer.ts';
+import { insertUsageEvents } from '../../../src/usage/insert-usage-events.ts';
 import { createRequestUsageWriter } from '../../../src/usage/request-usage-writer.ts';
 import type { UsageEvent } from '../../../src/usage/usage-sink.ts';
 import { databaseKinds } from '../../helpers/databases.ts';
@@ -40,6 +41,57 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
         .n;
     return { event: (requestId: string) => usageEvent(userId, requestId), logs, logger, stored };
   }
+
+  it('stores every field as given: costs in exponent form, Unicode, quotes and absent ids', async () => {
+    const at = new Date('2026-11-30T12:34:56.789Z');
+    const events: UsageEvent[] = [
+      {
+        ...usageEvent('writer-fields', 'quote " \\ back\u00e9\u{1F600}'),
+        at,
+        serverRequestId: '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+        model: 'm\u00f6del "x"',
+        tokensIn: 2_000_000_000,
+        cachedTokensIn: 5,
+        reasoningTokens: 7,
+        tokensEstimated: false,
+        costUsd: 1.5e-7,
+        priced: false,
+        attempts: 3,
+        status: 'timeout',
+      },
+      {
+        ...usageEvent('writer-fields', 'second'),
+        at,
+        requestId: undefined,
+        route: undefined,
+        costUsd: 12.3456789,
+      },
+    ];
+    await insertUsageEvents(database.db, events);
+    const rows = await database.db
+      .select()
+      .from(usageEvents)
+      .where(eq(usageEvents.userId, 'writer-fields'))
+      .orderBy(usageEvents.id);
+    expect(rows).toMatchObject([
+      {
+        createdAt: at,
+        requestId: 'quote " \\ back\u00e9\u{1F600}',
+        serverRequestId: '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+        model: 'm\u00f6del "x"',
+        tokensIn: 2_000_000_000,
+        cachedTokensIn: 5,
+        reasoningTokens: 7,
+        tokensEstimated: false,
+        priced: false,
+        attempts: 3,
+        status: 'timeout',
+      },
+      { requestId: null, serverRequestId: null, route: null },
+    ]);
+    expect(Number(rows[0]!.costUsd)).toBe(1.5e-7);
+    expect(Number(rows[1]!.costUsd)).toBe(12.3456789);
+  });
 
   it('holds events until a flush, then stores them in one batch', async () => {
     const { event, logger, stored } = writerTest('writer-flush');
