@@ -44,49 +44,29 @@ describe.each(databaseKinds)('usage writers on %s', (kind) => {
 
   it('stores every field as given: costs in exponent form, Unicode, quotes and absent ids', async () => {
     const at = new Date('2026-11-30T12:34:56.789Z');
-    const events: UsageEvent[] = [
-      {
-        ...usageEvent('writer-fields', 'quote " \\ back\u00e9\u{1F600}'),
-        at,
-        serverRequestId: '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
-        model: 'm\u00f6del "x"',
-        tokensIn: 2_000_000_000,
-        cachedTokensIn: 5,
-        reasoningTokens: 7,
-        tokensEstimated: false,
-        costUsd: 1.5e-7,
-        priced: false,
-        attempts: 3,
-        status: 'timeout',
-      },
-      {
-        ...usageEvent('writer-fields', 'second'),
-        at,
-        requestId: undefined,
-        route: undefined,
-        costUsd: 12.3456789,
-      },
-    ];
-    await insertUsageEvents(database.db, events);
+    const unusual = {
+      requestId: 'quote " \\ back\u00e9\u{1F600}',
+      serverRequestId: '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+      model: 'm\u00f6del "x"',
+      tokensIn: 2_000_000_000,
+      cachedTokensIn: 5,
+      reasoningTokens: 7,
+      tokensEstimated: false,
+      priced: false,
+      attempts: 3,
+      status: 'timeout',
+    };
+    await insertUsageEvents(database.db, [
+      { ...usageEvent('writer-fields', ''), ...unusual, at, costUsd: 1.5e-7 },
+      { ...usageEvent('writer-fields', ''), at, requestId: undefined, route: undefined, costUsd: 12.3456789 },
+    ]);
     const rows = await database.db
       .select()
       .from(usageEvents)
       .where(eq(usageEvents.userId, 'writer-fields'))
       .orderBy(usageEvents.id);
     expect(rows).toMatchObject([
-      {
-        createdAt: at,
-        requestId: 'quote " \\ back\u00e9\u{1F600}',
-        serverRequestId: '3f1c2a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
-        model: 'm\u00f6del "x"',
-        tokensIn: 2_000_000_000,
-        cachedTokensIn: 5,
-        reasoningTokens: 7,
-        tokensEstimated: false,
-        priced: false,
-        attempts: 3,
-        status: 'timeout',
-      },
+      { ...unusual, createdAt: at },
       { requestId: null, serverRequestId: null, route: null },
     ]);
     expect(Number(rows[0]!.costUsd)).toBe(1.5e-7);
