@@ -61,9 +61,9 @@ const toChatCompletionResponse = (
 });
 
 /**
- * Turns stream events into OpenAI chunks, as JSON texts: the first carries the role, the `done`
- * event becomes the finish chunk and, when asked for, a usage chunk (with cairn's cost beside the
- * usage). Text deltas, most of a stream, are their constant head and tail around the text.
+ * Turns stream events into OpenAI chunks, as JSON texts: the first carries the role, each piece of
+ * a delta is a chunk of its own, the `done` event becomes the finish chunk and, when asked for, a
+ * usage chunk (with cairn's cost beside the usage).
  */
 export function chunkEncoder(options: { id: string; created: number; model: string; includeUsage: boolean }) {
   const base = {
@@ -72,29 +72,17 @@ export function chunkEncoder(options: { id: string; created: number; model: stri
     created: options.created,
     model: options.model,
   };
-  const head = `${JSON.stringify(base).slice(0, -1)},"choices":[{"index":0,"delta":{`;
-  const tail = '},"finish_reason":null,"logprobs":null}]}';
   let roleSent = false;
-  /** True for the first chunk only, which carries the role. */
-  const first = () => {
-    const isFirst = !roleSent;
-    roleSent = true;
-    return isFirst;
-  };
   const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) => {
-    const withRole = first() ? { role: 'assistant', ...delta } : delta;
+    const withRole = roleSent ? delta : { role: 'assistant', ...delta };
+    roleSent = true;
     return JSON.stringify({
       ...base,
       choices: [{ index: 0, delta: withRole, finish_reason: finishReason, logprobs: null }],
     });
   };
   return (event: AccountedStreamEvent): string[] => {
-    if (event.type === 'delta') {
-      return (event.pieces ?? [event.content]).map(
-        (content) =>
-          `${head}${first() ? '"role":"assistant",' : ''}"content":${JSON.stringify(content)}${tail}`,
-      );
-    }
+    if (event.type === 'delta') return (event.pieces ?? [event.content]).map((content) => chunk({ content }));
     if (event.type === 'tool_call_delta') {
       const call = {
         index: event.index,
