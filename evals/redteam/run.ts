@@ -93,7 +93,7 @@ const redirectorPort = await listen(redirector);
 const database = await openPglite(undefined);
 await database.migrate();
 // `localhost` and `*.internal.localhost` are allowed by name: what stops them is the transport's check of
-// the addresses the name resolves to, as in production (src/node/main.ts uses the same transport).
+// the addresses the name resolves to, as in production (src/node/server.ts uses the same transport).
 const agents: AgentApp = openAgentApp({
   database,
   env: {

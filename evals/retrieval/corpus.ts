@@ -16,7 +16,7 @@ import { buildDeps, completeDeps } from '../../src/build-deps.ts';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { rowsOf } from '../../src/db/rows.ts';
 import * as schema from '../../src/db/schema.ts';
-import { MIGRATIONS_FOLDER } from '../../src/node/open-database.ts';
+import { MIGRATIONS_FOLDER } from '../../src/node/database-paths.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createBatchedUsageWriter } from '../../src/usage/batched-usage-writer.ts';
 

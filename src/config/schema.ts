@@ -81,7 +81,7 @@ export const configSchema = z
     PORT: int(8787, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     // Node: `api` serves requests without consuming jobs, `worker` consumes jobs and answers only
-    // /health, /ready and /metrics, `all` does both (src/node/main.ts).
+    // /health, /ready and /metrics, `all` does both (src/node/server.ts).
     PROCESS_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),

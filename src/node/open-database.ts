@@ -1,5 +1,4 @@
-import { access, mkdir } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -10,10 +9,8 @@ import postgres from 'postgres';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/database.ts';
 import * as schema from '../db/schema.ts';
-import { openPgliteInWorker } from './pglite-in-worker.ts';
-import { createEmbeddedDatabase } from './pglite-template.ts';
-
-export const MIGRATIONS_FOLDER = path.resolve(import.meta.dirname, '../../drizzle');
+import { embeddedDataDir, MIGRATIONS_FOLDER } from './database-paths.ts';
+import { openPgliteInWorker, type PgliteClient } from './pglite-in-worker.ts';
 
 /** An open database with what only its owner may do: migrate and close. */
 export interface DatabaseHandle {
@@ -83,21 +80,9 @@ export async function openPglite(dataDir: string | undefined): Promise<DatabaseH
 /**
  * Embedded PostgreSQL in a worker thread, as the server runs it: a long statement (an HNSW index
  * build, a large insert) keeps only that thread busy, and requests are still answered meanwhile.
- * A new folder is a copy of the installation's template (pglite-template.ts), created and migrated
- * by a short-lived process so that initdb's peak memory does not stay with the server.
+ * `client` is the thread openPgliteInWorker opened on `dataDir`.
  */
-export async function openPgliteThread(dataDir: string | undefined): Promise<DatabaseHandle> {
-  if (dataDir) {
-    const created = await access(path.join(dataDir, 'PG_VERSION')).then(
-      () => true,
-      () => false,
-    );
-    if (!created) {
-      await mkdir(path.dirname(dataDir), { recursive: true });
-      await createEmbeddedDatabase(dataDir, MIGRATIONS_FOLDER);
-    }
-  }
-  const client = await openPgliteInWorker(dataDir);
+function embeddedDatabase(client: PgliteClient, dataDir: string | undefined): DatabaseHandle {
   // The client implements the part of PGlite's API drizzle's PGlite driver uses.
   const db = drizzlePglite({ client: client as unknown as PGlite, schema });
   const applied = async () =>
@@ -120,9 +105,20 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Dat
   };
 }
 
-/** DATABASE_URL selects PostgreSQL; otherwise the embedded database under DATA_DIR, in its own thread. */
-export function openDatabase(config: Config): Promise<DatabaseHandle> {
-  return config.DATABASE_URL
-    ? Promise.resolve(openPostgres(config))
-    : openPgliteThread(path.join(config.DATA_DIR, 'pglite'));
+/** The embedded database on `dataDir` in its worker thread, opened here. */
+export async function openPgliteThread(dataDir: string | undefined): Promise<DatabaseHandle> {
+  return embeddedDatabase(await openPgliteInWorker(dataDir), dataDir);
+}
+
+/**
+ * DATABASE_URL selects PostgreSQL; otherwise the embedded database under DATA_DIR, in its own
+ * thread (`embedded`, when the caller started that thread already).
+ */
+export async function openDatabase(
+  config: Config,
+  embedded?: Promise<PgliteClient>,
+): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return openPostgres(config);
+  const dataDir = embeddedDataDir(config);
+  return embeddedDatabase(await (embedded ?? openPgliteInWorker(dataDir)), dataDir);
 }

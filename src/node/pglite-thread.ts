@@ -1,11 +1,16 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { MIGRATIONS_FOLDER } from './database-paths.ts';
 import { PGLITE_SETTINGS, type PgliteReply, type PgliteRequest } from './pglite-protocol.ts';
+import { createEmbeddedDatabase } from './pglite-template.ts';
 
 // The worker thread that owns the embedded database (see pglite-in-worker.ts): PGlite runs each
 // statement synchronously in WebAssembly, so here a long statement (an HNSW build, a large insert)
-// blocks only this thread, never the event loop that serves requests.
+// blocks only this thread, never the event loop that serves requests. A new folder is created
+// here too, so the main thread loads the server's modules meanwhile.
 
 // drizzle's PGlite driver keeps these types as strings (timestamps, intervals, dates and their
 // arrays); its parsers are functions, which cannot cross threads, so the same ones are applied here.
@@ -34,6 +39,8 @@ function describeError(error: unknown): Record<string, unknown> {
 const reply = (message: PgliteReply) => port.postMessage(message);
 
 try {
+  if (dataDir && !existsSync(path.join(dataDir, 'PG_VERSION')))
+    await createEmbeddedDatabase(dataDir, MIGRATIONS_FOLDER);
   const db = await PGlite.create({ dataDir, extensions: { vector }, postgresqlconf: PGLITE_SETTINGS });
   port.on('message', async (request: PgliteRequest) => {
     if (request.type === 'close') {

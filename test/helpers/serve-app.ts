@@ -5,7 +5,7 @@ import { nodeServerOptions } from '../../src/node/coalesced-headers.ts';
 import type { TestApp } from './test-app.ts';
 
 /**
- * Serves a test app over real HTTP on a free port as src/node/main.ts does (with
+ * Serves a test app over real HTTP on a free port as src/node/server.ts does (with
  * answerClientErrors), for clients that need a URL (the openai SDK, the fuzzer). Responses are
  * checked like `t.request`'s; one that breaks its route's contract is answered with a 500 naming
  * the mismatch, and `close()` throws it, so the test file fails.

@@ -75,7 +75,7 @@ export function createTestApp(database: Pick<DatabaseHandle, 'db'>, options: Tes
     ...options.env,
   });
   const logs: Record<string, unknown>[] = [];
-  // As in src/node/main.ts: the running request or job in an AsyncLocalStorage, for spans and log lines.
+  // As in src/node/server.ts: the running request or job in an AsyncLocalStorage, for spans and log lines.
   const context = asyncContextStore(new AsyncLocalStorage());
   const logger = createLogger({
     level: config.LOG_LEVEL,

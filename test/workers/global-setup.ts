@@ -8,7 +8,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { TestProject } from 'vitest/node';
-import { MIGRATIONS_FOLDER } from '../../src/node/open-database.ts';
+import { MIGRATIONS_FOLDER } from '../../src/node/database-paths.ts';
 import { startOtlpCollector } from '../helpers/otlp-collector.ts';
 
 const postgresCli = (...args: string[]) =>

@@ -6,7 +6,7 @@ import type { TestAppOptions } from '../../helpers/test-app.ts';
 export const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
 /**
- * Test-app options with the Node export's meter, as src/node/main.ts builds it: GET /metrics
+ * Test-app options with the Node export's meter, as src/node/server.ts builds it: GET /metrics
  * serves its scrape. Without these options the app has no scrape, as on Workers.
  */
 export function withPrometheusMetrics(env: Record<string, string> = {}): TestAppOptions {

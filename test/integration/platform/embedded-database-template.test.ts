@@ -4,7 +4,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../../src/db/rows.ts';
-import { type DatabaseHandle, MIGRATIONS_FOLDER, openPgliteThread } from '../../../src/node/open-database.ts';
+import { MIGRATIONS_FOLDER } from '../../../src/node/database-paths.ts';
+import { type DatabaseHandle, openPgliteThread } from '../../../src/node/open-database.ts';
 import { ensureTemplate, templateFolder } from '../../../src/node/pglite-template.ts';
 
 const journal = JSON.parse(await readFile(path.join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
