@@ -35,5 +35,5 @@ EXPOSE 8787
 HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8787/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# Through sh for the Node options of this Node version (scripts/node-flags.ts).
-CMD ["sh", "-c", "exec node $(node scripts/node-flags.ts) src/node/main.ts"]
+# Through sh for the Node options of this Node version (scripts/check-node.mjs --node-flags).
+CMD ["sh", "-c", "exec node $(node scripts/check-node.mjs --node-flags) src/node/main.ts"]

@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { nodeFlags } from './scripts/node-flags.ts';
+import { nodeFlags } from './scripts/check-node.mjs';
 import { TEST_JWT_SECRET } from './test/helpers/test-secret.ts';
 
 const workerEnv = {

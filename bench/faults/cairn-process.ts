@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { nodeFlags } from '../../scripts/node-flags.ts';
+import { nodeFlags } from '../../scripts/check-node.mjs';
 import { mintToken } from '../../src/auth/mint-token.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { nodeFlags } from '../../scripts/node-flags.ts';
+import { nodeFlags } from '../../scripts/check-node.mjs';
 import { mintToken } from '../../src/auth/mint-token.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

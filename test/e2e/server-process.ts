@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { nodeFlags } from '../../scripts/node-flags.ts';
+import { nodeFlags } from '../../scripts/check-node.mjs';
 import { mintToken } from '../../src/auth/mint-token.ts';
 import type { Role } from '../../src/auth/principal.ts';
 import type { DatabaseHandle } from '../../src/node/open-database.ts';
