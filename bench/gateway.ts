@@ -123,12 +123,13 @@ try {
   };
 
   // Idle memory first, on a fresh embedded server that has answered nothing but /health, sampled
-  // each second for 20 s: start-up leaves about 80 MB of garbage on the main heap that V8 collects
-  // (and gives back) only once the process has been idle for several seconds. The figure is the
-  // settled value; the one 3 s after start is printed beside it.
+  // each second for 40 s: start-up grows the main heap's young generation (and leaves garbage)
+  // that V8 gives back only when its memory reducer, checking every 8 s, finds the process idle;
+  // its first collection came 14 to 33 s after start in runs of the same build. The figure is the
+  // settled value; the ones 3 s and 20 s after start are printed beside it.
   const local = await startCairn({ ...common, ...embedded('local') });
   const idleSamples: number[] = [];
-  for (let second = 1; second <= 20; second++) {
+  for (let second = 1; second <= 40; second++) {
     await new Promise((r) => setTimeout(r, 1000));
     idleSamples.push(await treeRssMb(local.pid));
   }
@@ -136,7 +137,7 @@ try {
   summary.idle_rss_mb_each_second = idleSamples;
   figure(
     'embedded idle RSS (process tree), settled',
-    `${idleRss} MB (${idleSamples[2]} MB 3 s after start)`,
+    `${idleRss} MB (${idleSamples[2]} MB 3 s, ${idleSamples[19]} MB 20 s after start)`,
     '≤ 300 MB',
     idleRss <= 300,
   );
