@@ -82,4 +82,15 @@ describe('the whole-stream deadline of the accounted client', () => {
     expect(provider.signals[0]?.aborted).toBe(true);
     expect(events).toEqual([expect.objectContaining({ status: 'cancelled', tokensEstimated: true })]);
   });
+
+  it("hands the provider a signal that is already aborted when the caller left before it opened, with the caller's reason", async () => {
+    const { provider, stream } = setup();
+    const caller = new AbortController();
+    const reason = new Error('client closed the connection');
+    caller.abort(reason);
+    const reader = stream(caller.signal);
+    await reader.next().catch(() => undefined);
+    expect(provider.signals[0]?.aborted).toBe(true);
+    expect(provider.signals[0]?.reason).toBe(reason);
+  });
 });
