@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 type ModuleFormat = 'module' | 'commonjs';
 
 /**
- * The "type" of the package.json nearest to `directory` ('commonjs' when it has none), or
- * undefined when one cannot be read as JSON (Node's own resolution then reports it).
+ * The "type" of the package.json nearest to `directory`, when it says "module" or "commonjs";
+ * undefined when it says neither (Node then tells a .js file's format from its syntax), when there
+ * is none up to the node_modules folder, or when it cannot be read as JSON. Node decides those.
  */
 function scopeType(
   directory: string,
@@ -23,13 +24,16 @@ function scopeType(
   }
   if (text !== undefined) {
     try {
-      type = (JSON.parse(text) as { type?: unknown }).type === 'module' ? 'module' : 'commonjs';
+      const declared = (JSON.parse(text) as { type?: unknown }).type;
+      type = declared === 'module' || declared === 'commonjs' ? declared : undefined;
     } catch {
       type = undefined;
     }
   } else {
+    // As in Node, the search stops at a node_modules folder.
     const parent = path.dirname(directory);
-    type = parent === directory ? 'commonjs' : scopeType(parent, cache);
+    type =
+      parent === directory || path.basename(parent) === 'node_modules' ? undefined : scopeType(parent, cache);
   }
   cache.set(directory, type);
   return type;
@@ -45,7 +49,7 @@ const isBare = (specifier: string) =>
  * parses it once more for "exports"): drizzle-orm's is 179 KB, and the server imports about 500 of
  * its files, which took about 0.8 s of a 3 s start. Two shortcuts, both for `import` only:
  * - a relative path from a file of an installed package needs only the URL and the nearest
- *   package.json's "type", read here once per folder;
+ *   package.json's "type", read here once per folder (where it declares none, Node decides);
  * - a package name resolves alike from every file of one folder (the same package scope, the same
  *   node_modules above), so Node's answer is kept per folder.
  * Anything else (the app's own relative imports, require, missing files) goes to Node unchanged.

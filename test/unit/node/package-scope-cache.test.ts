@@ -73,6 +73,21 @@ describe('cachePackageScopes', () => {
       await mkdir(path.dirname(path.join(pkg, file)), { recursive: true });
       await writeFile(path.join(pkg, file), text);
     }
+    // Folders in node_modules that declare no type (no package.json, or one without "type"): Node
+    // tells each .js file's format from its syntax, whatever the project above declares.
+    await writeFile(path.join(folder, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    const loose = path.join(folder, 'node_modules/loose');
+    await mkdir(path.join(loose, 'typeless'), { recursive: true });
+    await writeFile(path.join(loose, 'a.js'), `module.exports = require('./b.js');`);
+    await writeFile(path.join(loose, 'b.js'), `module.exports = 'loose';`);
+    await writeFile(path.join(loose, 'esm.js'), `export default 'esm';`);
+    await writeFile(path.join(loose, 'typeless/package.json'), JSON.stringify({ name: 'typeless' }));
+    await writeFile(path.join(loose, 'typeless/esm.js'), `export default 'typeless esm';`);
+    await writeFile(
+      path.join(pkg, 'uses-loose.js'),
+      `export { default as cjs } from '../loose/a.js'; export { default as esm } from '../loose/esm.js';
+       export { default as typeless } from '../loose/typeless/esm.js';`,
+    );
     fixture = (file: string) => pathToFileURL(path.join(pkg, file)).href;
   });
 
@@ -92,6 +107,12 @@ describe('cachePackageScopes', () => {
       './cjs/extra.cjs': 'commonjs',
       './lib/plain.mjs': 'module',
     });
+  });
+
+  it('leaves files in folders that declare no type to Node, which tells them apart by their syntax', () => {
+    const node = importIn([fixture('uses-loose.js')], false);
+    expect(node.outcome).toEqual([['cjs', 'esm', 'typeless'], null]);
+    expect(importIn([fixture('uses-loose.js')], true)).toEqual(node);
   });
 
   it('leaves a missing file to Node, which reports it as it always does', () => {
