@@ -5,8 +5,9 @@
 // upstream; the latency added at a fixed 100 requests/s on one connection; /analyze on the local
 // provider against GET /me; guard decisions on PostgreSQL against a bare SELECT 1; the embedded
 // default's memory (idle, and with --ingest the peak while ingesting the PostgreSQL manual); and
-// `npm start` to /ready. Prints JSON, then one table of every figure with its target; --check
-// exits 1 when a target is missed. PostgreSQL rows need TEST_DATABASE_URL (a fresh database
+// `npm start` to /ready. Beside the embedded rows, a bare proxy (bench/gateway/bare-proxy-process.ts)
+// is measured the same way, for reference: the floor any proxy pays on the machine at hand. Prints
+// JSON, then one table of every figure with its target; --check exits 1 when a target is missed. PostgreSQL rows need TEST_DATABASE_URL (a fresh database
 // beside it). Processes: the fake upstream and each cairn run in their own process.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,8 +24,8 @@ import { openTestDatabase } from '../test/helpers/databases.ts';
 import { quantile, closedLoop as runClosedLoop } from './_closed-loop.ts';
 import { type LoadResult, load } from './gateway/load.ts';
 import {
-  type Cairn,
   liftQuotas,
+  startBareProxy,
   startCairn,
   startUpstream,
   stopAll,
@@ -90,23 +91,33 @@ try {
   };
   const embedded = (name: string) => ({ DATA_DIR: path.join(temp, name) });
   const upstream = await startUpstream(Number(values.delay));
+  const bare = await startBareProxy(upstream);
   const proxy = { LLM_PROVIDER: 'openai', LLM_BASE_URL: upstream, OPENAI_API_KEY: 'bench' };
   const token = await mintToken({ secret, sub: 'bench', role: 'user' });
   const auth = { authorization: `Bearer ${token}` };
-  const run = (url: string, body: unknown, connections: number, extra: { rate?: number; s?: number } = {}) =>
-    load({
+  // Only cairn's URLs are sent a token (and Idempotency-Keys); the upstream and the bare proxy take neither.
+  const peers = [`${upstream}/`, `${bare}/`];
+  const run = (
+    url: string,
+    body: unknown,
+    connections: number,
+    extra: { rate?: number; s?: number } = {},
+  ) => {
+    const toCairn = !peers.some((peer) => url.startsWith(peer));
+    return load({
       url,
       body,
       connections,
       durationS: extra.s ?? durationS,
       rate: extra.rate,
-      headers: url.startsWith(upstream) ? {} : auth,
-      idempotency: !url.startsWith(upstream) && body !== undefined && values.idempotency,
+      headers: toCairn ? auth : {},
+      idempotency: toCairn && body !== undefined && values.idempotency,
     });
-  const warm = async (cairn: Cairn) => {
+  };
+  const warm = async (baseUrl: string) => {
     // JIT, connection pools, the lazily loaded tokenizer.
-    await run(`${cairn.url}/v1/chat/completions`, chatBody, 10, { s: 1 });
-    await run(`${cairn.url}/v1/chat/completions`, streamBody, 10, { s: 1 });
+    await run(`${baseUrl}/v1/chat/completions`, chatBody, 10, { s: 1 });
+    await run(`${baseUrl}/v1/chat/completions`, streamBody, 10, { s: 1 });
   };
   const rows: Record<string, unknown>[] = [];
   const row = (scenario: string, connections: number, r: LoadResult) => {
@@ -207,12 +218,22 @@ try {
   for (const { kind, env } of kinds) {
     const cairn = await startCairn({ ...common, ...proxy, ...env });
     await liftQuotas(cairn.url, secret, 'bench');
-    await warm(cairn);
+    await warm(cairn.url);
+    if (kind === 'embedded') await warm(bare);
     for (const [label, body, target] of [
       ['/v1/chat/completions', chatBody, 6],
       ['/v1/chat/completions stream (20 chunks)', streamBody, 8],
     ] as const) {
       const direct = row(`direct ${label}`, 10, await run(`${upstream}/chat/completions`, body, 10));
+      if (kind === 'embedded') {
+        const floor = row(`bare proxy ${label}`, 10, await run(`${bare}/chat/completions`, body, 10));
+        figure(
+          `reference: bare proxy ${label} rps ÷ direct`,
+          `${floor.rps} ÷ ${direct.rps} = ${fraction(ratio(floor.rps, direct.rps))}`,
+          'none: the floor of any proxy here',
+          null,
+        );
+      }
       const proxied = row(
         `cairn ${label} (${kind})`,
         10,
@@ -232,6 +253,19 @@ try {
       1,
       await run(`${upstream}/chat/completions`, chatBody, 1, { rate: 100, s: rateS }),
     );
+    if (kind === 'embedded') {
+      const floor = row(
+        'bare proxy @100 rps',
+        1,
+        await run(`${bare}/chat/completions`, chatBody, 1, { rate: 100, s: rateS }),
+      );
+      figure(
+        'reference: bare proxy added p99 @100 rps, 1 conn.',
+        `${round(floor.p99 - direct.p99)} ms (max ${round(floor.max)} ms)`,
+        'none: the floor of any proxy here',
+        null,
+      );
+    }
     const proxied = row(
       `cairn /v1 @100 rps (${kind})`,
       1,

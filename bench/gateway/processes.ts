@@ -37,13 +37,21 @@ function start(script: string, args: string[], env: Record<string, string>): Chi
   return child;
 }
 
-/** Starts the fake upstream and returns its base URL (ending in /v1). */
-export async function startUpstream(delayMs: number): Promise<string> {
-  const child = start('bench/gateway/fake-upstream-process.ts', ['--delay', String(delayMs)], {});
+/** Starts a process that prints {"url": …} once listening, and returns that URL. */
+async function startListening(script: string, args: string[]): Promise<string> {
+  const child = start(script, args, {});
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) return (JSON.parse(line) as { url: string }).url;
-  throw new Error('the fake upstream exited before listening');
+  throw new Error(`${script} exited before listening`);
 }
+
+/** Starts the fake upstream and returns its base URL (ending in /v1). */
+export const startUpstream = (delayMs: number): Promise<string> =>
+  startListening('bench/gateway/fake-upstream-process.ts', ['--delay', String(delayMs)]);
+
+/** Starts the bare reference proxy in front of `upstream`; any path of the URL it returns is forwarded. */
+export const startBareProxy = (upstream: string): Promise<string> =>
+  startListening('bench/gateway/bare-proxy-process.ts', ['--upstream', upstream]);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
