@@ -1,4 +1,4 @@
-// `npm run bench -- gateway [--delay 0] [--seconds 4] [--rate-seconds 10] [--idempotency] [--ingest] [--check]`
+// `npm run bench -- gateway [--delay 0] [--seconds 4] [--rate-seconds 10] [--warmup-seconds 5] [--idempotency] [--ingest] [--check]`
 // The overhead cairn adds in front of a model, as the ratios of issue 14, each measured in one run
 // so that machine noise cancels: /v1/chat/completions (plain and streamed) through cairn (the real
 // Node entry, every guard, usage accounting) against the same load sent directly to a fake
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     delay: { type: 'string', default: '0' },
     seconds: { type: 'string', default: '4' },
     'rate-seconds': { type: 'string', default: '10' },
+    'warmup-seconds': { type: 'string', default: '5' },
     idempotency: { type: 'boolean', default: false },
     ingest: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
@@ -46,6 +47,11 @@ const { values } = parseArgs({
 });
 const durationS = Number(values.seconds);
 const rateS = Number(values['rate-seconds']);
+// Per kind of request before it is measured. V8 keeps optimising the server's code for seconds
+// under load on a slow machine: after 1 s of each kind, the first measured run still spent about
+// 1.5 s of CPU in background compilation and 40–50% more CPU per request than a later one; after
+// 4 s, about 0.6 s and 10%.
+const warmupS = Number(values['warmup-seconds']);
 const secret = 'bench-secret-that-is-at-least-32-characters';
 const unlimited = 'model:999999999/1s;read:999999999/1s;write:999999999/1s;anonymous:999999999/1s';
 
@@ -76,6 +82,7 @@ const summary: Record<string, unknown> = {
   benchmark: 'gateway',
   upstream_delay_ms: Number(values.delay),
   seconds_per_run: durationS,
+  warmup_seconds_per_kind: warmupS,
   idempotency_keys: values.idempotency,
 };
 try {
@@ -116,8 +123,8 @@ try {
   };
   const warm = async (baseUrl: string) => {
     // JIT, connection pools, the lazily loaded tokenizer.
-    await run(`${baseUrl}/v1/chat/completions`, chatBody, 10, { s: 1 });
-    await run(`${baseUrl}/v1/chat/completions`, streamBody, 10, { s: 1 });
+    await run(`${baseUrl}/v1/chat/completions`, chatBody, 10, { s: warmupS });
+    await run(`${baseUrl}/v1/chat/completions`, streamBody, 10, { s: warmupS });
   };
   const rows: Record<string, unknown>[] = [];
   const row = (scenario: string, connections: number, r: LoadResult) => {
@@ -155,8 +162,8 @@ try {
   await liftQuotas(local.url, secret, 'bench');
 
   // /analyze on the local provider against GET /me (same guards, no model work).
-  await run(`${local.url}/analyze`, analyzeBody, 10, { s: 1 });
-  await run(`${local.url}/me`, undefined, 10, { s: 1 });
+  await run(`${local.url}/analyze`, analyzeBody, 10, { s: warmupS });
+  await run(`${local.url}/me`, undefined, 10, { s: warmupS });
   const me = row('cairn GET /me (embedded)', 10, await run(`${local.url}/me`, undefined, 10));
   const analyze = row(
     'cairn /analyze, local provider',
