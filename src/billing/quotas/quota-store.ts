@@ -80,34 +80,14 @@ const asDate = (value: string | Date) => (value instanceof Date ? value : new Da
 const num = (value: string | number | null) => (value === null ? null : Number(value));
 
 /**
- * The plan in force and the current periods, as SQL: the plan named (the free plan when no such plan
- * exists), today (UTC), and the monthly period: the subscription's current one, else the calendar
- * month (UTC). One indexed lookup on each table.
+ * The plan in force and the current periods, as SQL (the `cairn_plan_context` function of
+ * migration 0012): the plan named (the free plan when no such plan exists), today (UTC), and the
+ * monthly period: the subscription's current one, else the calendar month (UTC). One indexed
+ * lookup on each table.
  */
 export function planContext(userId: string, plan: string | SQL): SQL {
-  return sql`
-    select p.name as plan, p.model_requests_per_day as req_limit, p.agent_runs_per_day as runs_limit,
-      p.tokens_per_month as tok_limit, p.cost_usd_per_month as cost_limit, p.documents as docs_limit,
-      p.stored_bytes as bytes_limit,
-      (now() at time zone 'UTC')::date as today,
-      ((now() at time zone 'UTC')::date + 1)::timestamp at time zone 'UTC' as day_end,
-      coalesce(s.current_period_start, date_trunc('month', now() at time zone 'UTC') at time zone 'UTC') as period_start,
-      coalesce(s.current_period_end,
-        (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC') as period_end
-    from plans p
-    left join subscriptions s on s.user_id = ${userId}
-      and s.current_period_start <= now() and now() < s.current_period_end
-    where p.name in (${plan}, 'free')
-    order by p.name = ${plan} desc
-    limit 1`;
+  return sql`select * from cairn_plan_context(${userId}, ${plan})`;
 }
-
-// The counters of the current day and period, as the row holds them or zero once they ended.
-// Reservations of a row idle for longer than the TTL are dropped: no request can still hold them.
-const sameDay = sql`q.day = c.today`;
-const samePeriod = sql`q.period_start = c.period_start`;
-const live = (ttlS: number) => sql`q.updated_at > now() - make_interval(secs => ${ttlS})`;
-const current = (column: string, when: SQL) => sql`(case when ${when} then q.${sql.raw(column)} else 0 end)`;
 
 /**
  * Reserves `amounts` for a request about to start, in ONE statement: inserts the user's row, or
@@ -129,63 +109,16 @@ export async function reserveQuota(
 ): Promise<ReserveResult> {
   const { userId, amounts } = input;
   const free = input.keepFree ?? noAmounts();
-  const checked = addAmounts([amounts, free]);
-  const req = sql`${amounts.modelRequests}::int`;
-  const runs = sql`${amounts.agentRuns}::int`;
-  const tok = sql`${amounts.tokens}::bigint`;
-  const cost = sql`${amounts.costUsd}::numeric`;
   // The demand as checked against each limit: what is reserved, and what must stay free after it.
-  const reqCheck = sql`${checked.modelRequests}::int`;
-  const runsCheck = sql`${checked.agentRuns}::int`;
-  const tokCheck = sql`${checked.tokens}::bigint`;
-  const costCheck = sql`${checked.costUsd}::numeric`;
-  const fits = (limit: string, demand: SQL, used: SQL) =>
-    sql`(c.${sql.raw(limit)} is null or ${demand} = 0 or ${used} + ${demand} <= c.${sql.raw(limit)})`;
-  const isLive = live(input.reservationTtlS);
-  const reqUsed = sql`${current('requests_used', sameDay)} + ${current('requests_reserved', sql`${sameDay} and ${isLive}`)}`;
-  const runsUsed = sql`${current('agent_runs_used', sameDay)} + ${current('agent_runs_reserved', sql`${sameDay} and ${isLive}`)}`;
-  const tokUsed = sql`${current('tokens_used', samePeriod)} + ${current('tokens_reserved', sql`${samePeriod} and ${isLive}`)}`;
-  const costUsed = sql`${current('cost_used_usd', samePeriod)} + ${current('cost_reserved_usd', sql`${samePeriod} and ${isLive}`)}`;
-
+  const checked = addAmounts([amounts, free]);
   for (let attempt = 0; ; attempt++) {
+    // The statement is the `cairn_reserve_quota` function of migration 0012, prepared once per connection.
     const rows = rowsOf<ReserveRow>(
       await db.execute(sql`
-        with c as (${planContext(userId, input.plan)}),
-        upd as (
-          update quota_usage q set
-            day = c.today,
-            requests_used = ${current('requests_used', sameDay)},
-            requests_reserved = ${current('requests_reserved', sql`${sameDay} and ${isLive}`)} + ${req},
-            agent_runs_used = ${current('agent_runs_used', sameDay)},
-            agent_runs_reserved = ${current('agent_runs_reserved', sql`${sameDay} and ${isLive}`)} + ${runs},
-            period_start = c.period_start,
-            period_end = c.period_end,
-            tokens_used = ${current('tokens_used', samePeriod)},
-            tokens_reserved = ${current('tokens_reserved', sql`${samePeriod} and ${isLive}`)} + ${tok},
-            cost_used_usd = ${current('cost_used_usd', samePeriod)},
-            cost_reserved_usd = ${current('cost_reserved_usd', sql`${samePeriod} and ${isLive}`)} + ${cost},
-            updated_at = now()
-          from c
-          where q.user_id = ${userId}
-            and ${fits('req_limit', reqCheck, reqUsed)} and ${fits('runs_limit', runsCheck, runsUsed)}
-            and ${fits('tok_limit', tokCheck, tokUsed)} and ${fits('cost_limit', costCheck, costUsed)}
-          returning 1
-        ),
-        ins as (
-          insert into quota_usage (user_id, day, requests_reserved, agent_runs_reserved, period_start, period_end,
-            tokens_reserved, cost_reserved_usd)
-          select ${userId}, c.today, ${req}, ${runs}, c.period_start, c.period_end, ${tok}, ${cost} from c
-          where (c.req_limit is null or ${reqCheck} <= c.req_limit) and (c.runs_limit is null or ${runsCheck} <= c.runs_limit)
-            and (c.tok_limit is null or ${tokCheck} <= c.tok_limit) and (c.cost_limit is null or ${costCheck} <= c.cost_limit)
-          on conflict (user_id) do nothing
-          returning 1
-        )
-        select c.plan, c.today::text as today, c.period_start, c.period_end, c.day_end, c.req_limit, c.runs_limit,
-          c.tok_limit, c.cost_limit::text as cost_limit,
-          (select count(*) from upd) + (select count(*) from ins) as applied,
-          q.user_id is not null as existed,
-          ${reqUsed} as requests, ${runsUsed} as agent_runs, ${tokUsed} as tokens, (${costUsed})::text as cost
-        from c left join quota_usage q on q.user_id = ${userId}`),
+        select * from cairn_reserve_quota(${userId}, ${input.plan},
+          ${amounts.modelRequests}::int, ${amounts.agentRuns}::int, ${amounts.tokens}::bigint, ${amounts.costUsd}::numeric,
+          ${checked.modelRequests}::int, ${checked.agentRuns}::int, ${checked.tokens}::bigint, ${checked.costUsd}::numeric,
+          ${input.reservationTtlS}::float8)`),
     );
     const row = rows[0];
     if (!row) throw new Error('No plan named "free": the plans table is not seeded.');

@@ -47,7 +47,7 @@ describe.each(databaseKinds)('usage quota allowances on %s', (kind) => {
     await userOnPlan(t.deps.db, 'al-busy', { model_requests_per_day: 1_000, tokens_per_month: 10_000_000 });
     const { result: statuses, count: reservations } = await countingStatements(
       t.deps.db,
-      'insert into quota_usage (user_id, day, requests_reserved',
+      'from cairn_reserve_quota(',
       () => burst('al-busy', 8, 6),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
