@@ -7,8 +7,9 @@
 // default's memory (idle, and with --ingest the peak while ingesting the PostgreSQL manual); and
 // `npm start` to /ready. Beside the embedded rows, a bare proxy (bench/gateway/bare-proxy-process.ts)
 // is measured the same way, for reference: the floor any proxy pays on the machine at hand. Prints
-// JSON, then one table of every figure with its target; --check exits 1 when a target is missed. PostgreSQL rows need TEST_DATABASE_URL (a fresh database
-// beside it). Processes: the fake upstream and each cairn run in their own process.
+// JSON, then one table of every figure with its target; --check exits 1 when a target is missed.
+// PostgreSQL rows need TEST_DATABASE_URL (a fresh database beside it). Processes: the fake
+// upstream, the bare proxy and each cairn run in their own process.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -225,8 +226,9 @@ try {
   for (const { kind, env } of kinds) {
     const cairn = await startCairn({ ...common, ...proxy, ...env });
     await liftQuotas(cairn.url, secret, 'bench');
-    await warm(cairn.url);
+    // The bare proxy first: cairn's warm-up then comes right before its own runs.
     if (kind === 'embedded') await warm(bare);
+    await warm(cairn.url);
     for (const [label, body, target] of [
       ['/v1/chat/completions', chatBody, 6],
       ['/v1/chat/completions stream (20 chunks)', streamBody, 8],
