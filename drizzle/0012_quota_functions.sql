@@ -38,6 +38,9 @@ CREATE FUNCTION cairn_reserve_quota(
   applied bigint, existed boolean, requests integer, agent_runs integer, tokens bigint, cost text
 ) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
+DECLARE
+  -- A reservation on a row untouched since then belongs to no request still running.
+  live_since timestamptz := now() - make_interval(secs => p_reservation_ttl_s);
 BEGIN
   RETURN QUERY
   with c as (select * from cairn_plan_context(p_user_id, p_plan)),
@@ -45,42 +48,30 @@ BEGIN
     update quota_usage q set
       day = c.today,
       requests_used = (case when q.day = c.today then q.requests_used else 0 end),
-      requests_reserved = (case when q.day = c.today
-        and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.requests_reserved else 0 end) + p_requests,
+      requests_reserved = (case when q.day = c.today and q.updated_at > live_since then q.requests_reserved else 0 end) + p_requests,
       agent_runs_used = (case when q.day = c.today then q.agent_runs_used else 0 end),
-      agent_runs_reserved = (case when q.day = c.today
-        and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.agent_runs_reserved else 0 end) + p_agent_runs,
+      agent_runs_reserved = (case when q.day = c.today and q.updated_at > live_since then q.agent_runs_reserved else 0 end) + p_agent_runs,
       period_start = c.period_start,
       period_end = c.period_end,
       tokens_used = (case when q.period_start = c.period_start then q.tokens_used else 0 end),
-      tokens_reserved = (case when q.period_start = c.period_start
-        and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.tokens_reserved else 0 end) + p_tokens,
+      tokens_reserved = (case when q.period_start = c.period_start and q.updated_at > live_since then q.tokens_reserved else 0 end) + p_tokens,
       cost_used_usd = (case when q.period_start = c.period_start then q.cost_used_usd else 0 end),
-      cost_reserved_usd = (case when q.period_start = c.period_start
-        and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.cost_reserved_usd else 0 end) + p_cost,
+      cost_reserved_usd = (case when q.period_start = c.period_start and q.updated_at > live_since then q.cost_reserved_usd else 0 end) + p_cost,
       updated_at = now()
     from c
     where q.user_id = p_user_id
       and (c.req_limit is null or p_requests_check = 0
         or (case when q.day = c.today then q.requests_used else 0 end)
-          + (case when q.day = c.today and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-            then q.requests_reserved else 0 end) + p_requests_check <= c.req_limit)
+          + (case when q.day = c.today and q.updated_at > live_since then q.requests_reserved else 0 end) + p_requests_check <= c.req_limit)
       and (c.runs_limit is null or p_agent_runs_check = 0
         or (case when q.day = c.today then q.agent_runs_used else 0 end)
-          + (case when q.day = c.today and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-            then q.agent_runs_reserved else 0 end) + p_agent_runs_check <= c.runs_limit)
+          + (case when q.day = c.today and q.updated_at > live_since then q.agent_runs_reserved else 0 end) + p_agent_runs_check <= c.runs_limit)
       and (c.tok_limit is null or p_tokens_check = 0
         or (case when q.period_start = c.period_start then q.tokens_used else 0 end)
-          + (case when q.period_start = c.period_start and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-            then q.tokens_reserved else 0 end) + p_tokens_check <= c.tok_limit)
+          + (case when q.period_start = c.period_start and q.updated_at > live_since then q.tokens_reserved else 0 end) + p_tokens_check <= c.tok_limit)
       and (c.cost_limit is null or p_cost_check = 0
         or (case when q.period_start = c.period_start then q.cost_used_usd else 0 end)
-          + (case when q.period_start = c.period_start and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-            then q.cost_reserved_usd else 0 end) + p_cost_check <= c.cost_limit)
+          + (case when q.period_start = c.period_start and q.updated_at > live_since then q.cost_reserved_usd else 0 end) + p_cost_check <= c.cost_limit)
     returning 1
   ),
   ins as (
@@ -99,16 +90,12 @@ BEGIN
     (select count(*) from upd) + (select count(*) from ins),
     q.user_id is not null,
     (case when q.day = c.today then q.requests_used else 0 end)
-      + (case when q.day = c.today and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.requests_reserved else 0 end),
+      + (case when q.day = c.today and q.updated_at > live_since then q.requests_reserved else 0 end),
     (case when q.day = c.today then q.agent_runs_used else 0 end)
-      + (case when q.day = c.today and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.agent_runs_reserved else 0 end),
+      + (case when q.day = c.today and q.updated_at > live_since then q.agent_runs_reserved else 0 end),
     (case when q.period_start = c.period_start then q.tokens_used else 0 end)
-      + (case when q.period_start = c.period_start and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.tokens_reserved else 0 end),
+      + (case when q.period_start = c.period_start and q.updated_at > live_since then q.tokens_reserved else 0 end),
     ((case when q.period_start = c.period_start then q.cost_used_usd else 0 end)
-      + (case when q.period_start = c.period_start and q.updated_at > now() - make_interval(secs => p_reservation_ttl_s)
-        then q.cost_reserved_usd else 0 end))::text
+      + (case when q.period_start = c.period_start and q.updated_at > live_since then q.cost_reserved_usd else 0 end))::text
   from c left join quota_usage q on q.user_id = p_user_id;
 END $$;
